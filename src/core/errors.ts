@@ -1,0 +1,31 @@
+/**
+ * Coded errors, in the manner of fastify's FST_ERR_*: thrown anywhere, caught once at the edge
+ * (CLI, HTTP, broker hook), where the code decides the exit status or response.
+ */
+export type ErrorCode =
+  | 'HW_CONFIG_INVALID'
+  | 'HW_HOUSEHOLD_INVALID'
+  | 'HW_DEVICE_UNKNOWN'
+  | 'HW_DEVICE_NO_CREDENTIAL'
+  | 'HW_PAYLOAD_INVALID'
+  | 'HW_TOPIC_UNKNOWN'
+  | 'HW_USAGE'
+  | 'HW_NOT_FOUND'
+  | 'HW_STORE'
+  | 'HW_BACKUP';
+
+export class HomewardError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'HomewardError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isHomewardError(error: unknown, code?: ErrorCode): error is HomewardError {
+  return error instanceof HomewardError && (code === undefined || error.code === code);
+}
