@@ -17,7 +17,14 @@ const Text = Type.String({ maxLength: 2000 });
 const TextList = Type.Array(Type.String({ maxLength: 500 }), { maxItems: 100 });
 
 export const sourceIds = ['native', 'zigbee2mqtt', 'owntracks', 'traccar', 'tasmota', 'shelly'] as const;
-export const SourceIdSchema = Type.Union(sourceIds.map((id) => Type.Literal(id)));
+export const SourceIdSchema = Type.Union([
+  Type.Literal('native'),
+  Type.Literal('zigbee2mqtt'),
+  Type.Literal('owntracks'),
+  Type.Literal('traccar'),
+  Type.Literal('tasmota'),
+  Type.Literal('shelly'),
+]);
 export type SourceId = (typeof sourceIds)[number];
 
 export const HomeSchema = Type.Object(

@@ -1,0 +1,42 @@
+import type { CredentialSubject, DeviceSource } from '../core/device-source.js';
+import type { SourceId } from '../core/household.js';
+import { filterCovers, topicMatches } from './topic-filter.js';
+
+/**
+ * Who may publish and subscribe where (DESIGN.md, "Public contract"): default deny. Devices publish only
+ * to their own topics and subscribe only to their own command topics; a bridge stays under its base
+ * topic; an integration reads homeward/# and homeassistant/# and writes only homeward/commands/#.
+ * $SYS is closed to everyone.
+ */
+export interface Permissions {
+  publish: readonly string[];
+  subscribe: readonly string[];
+}
+
+const INTEGRATION: Permissions = {
+  publish: ['homeward/commands/#'],
+  subscribe: ['homeward/#', 'homeassistant/#'],
+};
+
+export function permissionsFor(subject: CredentialSubject, sources: ReadonlyMap<SourceId, DeviceSource>): Permissions {
+  if (subject.type === 'integration') return INTEGRATION;
+  const source = sources.get(subject.type === 'device' ? subject.device.source : subject.bridge.source);
+  if (source === undefined) return { publish: [], subscribe: [] };
+  return { publish: source.publishTopics(subject), subscribe: source.subscribeTopics(subject) };
+}
+
+export function mayPublish(permissions: Permissions, topic: string): boolean {
+  if (topic.startsWith('$')) return false;
+  return permissions.publish.some((filter) => topicMatches(filter, topic));
+}
+
+export function maySubscribe(permissions: Permissions, filter: string): boolean {
+  if (filter.startsWith('$')) return false;
+  return permissions.subscribe.some((allowed) => filterCovers(allowed, filter));
+}
+
+export function mayRetain(subject: CredentialSubject, topic: string, sources: ReadonlyMap<SourceId, DeviceSource>): boolean {
+  if (subject.type === 'integration') return false;
+  const source = sources.get(subject.type === 'device' ? subject.device.source : subject.bridge.source);
+  return source?.retainAllowed?.(subject, topic) ?? false;
+}

@@ -1,0 +1,237 @@
+import net from 'node:net';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { Clock } from '../core/clock.js';
+import type { CredentialSubject, DeviceSource } from '../core/device-source.js';
+import type { SourceId } from '../core/household.js';
+import type { Logger } from '../core/logger.js';
+import type { IngestService } from '../ingest/ingest-service.js';
+import { mayPublish, mayRetain, maySubscribe, permissionsFor, type Permissions } from './access-policy.js';
+import { createAttemptLimiter } from './connection-limits.js';
+import { guardPacketSize } from './packet-size-guard.js';
+
+/**
+ * The embedded MQTT broker: aedes on TCP and on WebSocket (/mqtt on the HTTP port), with per-credential
+ * authentication, topic ACLs, size and connection limits, and durable ingest inside authorizePublish —
+ * the last hook before aedes writes the PUBACK (DESIGN.md principle 2).
+ */
+export interface BrokerLimits {
+  maxPacketBytes: number;
+  connectTimeoutMs: number;
+  maxConnections: number;
+  connectAttemptsPerMinute: number;
+}
+
+export interface BrokerDeps {
+  clock: Clock;
+  log: Logger;
+  limits: BrokerLimits;
+  sources: ReadonlyMap<SourceId, DeviceSource>;
+  /** Who a username speaks for, in the current household; undefined if nobody. */
+  subjectOf: (username: string) => CredentialSubject | undefined;
+  verifyPassword: (username: string, password: Buffer | undefined) => boolean;
+  ingest: IngestService;
+}
+
+interface Session {
+  username: string;
+  subject: CredentialSubject;
+  permissions: Permissions;
+}
+
+// MQTT 3.1.1 §3.2.2.3 CONNACK return codes.
+const IDENTIFIER_REJECTED = 2;
+const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+
+function authError(returnCode: 2 | 4 | 5, message: string): AuthenticateError {
+  const error = new Error(message) as AuthenticateError;
+  error.returnCode = returnCode;
+  return error;
+}
+
+export function createBroker(deps: BrokerDeps) {
+  const { log, limits, sources, ingest } = deps;
+  const sessions = new WeakMap<Client, Session>();
+  // Publishes refused after aedes has committed to acknowledging them: MQTT 3.1.1 cannot refuse a
+  // single PUBLISH without closing the connection, so like Mosquitto we acknowledge and drop.
+  const dropped = new WeakSet<object>();
+  const attempts = createAttemptLimiter({ perMinute: limits.connectAttemptsPerMinute, clock: deps.clock });
+  let openConnections = 0;
+
+  const aedes = new Aedes({
+    connectTimeout: limits.connectTimeoutMs,
+    // Zigbee2MQTT, OwnTracks and ESP32 firmwares use client ids longer than the 3.1.1 minimum of 23.
+    maxClientsIdLength: 128,
+
+    authenticate(client, username, password, done) {
+      if (username === undefined || username === '') {
+        log.warn({ clientId: client.id, address: addressOf(client) }, 'refused anonymous MQTT connection');
+        return done(authError(NOT_AUTHORIZED, 'anonymous connections are not allowed'), false);
+      }
+      const subject = deps.subjectOf(username);
+      if (subject === undefined || !deps.verifyPassword(username, password)) {
+        log.warn({ clientId: client.id, username, address: addressOf(client) }, 'refused MQTT connection: bad username or password');
+        return done(authError(BAD_USERNAME_OR_PASSWORD, 'bad username or password'), false);
+      }
+      // A credential may reconnect under its own client id (taking over its stale session), never another's.
+      const holder = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[client.id];
+      const holderSession = holder ? sessions.get(holder) : undefined;
+      if (holderSession !== undefined && holderSession.username !== username) {
+        log.warn({ clientId: client.id, username, holder: holderSession.username }, 'refused client id takeover');
+        return done(authError(IDENTIFIER_REJECTED, 'client id belongs to another credential'), false);
+      }
+      sessions.set(client, { username, subject, permissions: permissionsFor(subject, sources) });
+      done(null, true);
+    },
+
+    authorizePublish(client, packet, done) {
+      const session = client ? sessions.get(client) : undefined;
+      if (client === null || session === undefined) return done(new Error('publish without an authenticated session'));
+      const topic = packet.topic;
+      const { subject } = session;
+      const drop = (reason: string, detail: string) => {
+        ingest.refuse(subject, topic, reason, detail);
+        dropped.add(packet);
+        done(null);
+      };
+      if (!mayPublish(session.permissions, topic)) return drop('not_allowed', `${session.username} may not publish to ${topic}`);
+      if (packet.retain && !mayRetain(subject, topic, sources)) return drop('retained', 'retained publishes from devices are refused');
+      if (subject.type === 'integration') return done(null);
+
+      ingest.acceptMqtt(subject, { topic, payload: toBuffer(packet.payload), retain: packet.retain }, packet.dup === true, (error, answer) => {
+        // A failed commit closes the connection without a PUBACK: the device keeps the message and resends it.
+        if (error) return done(error);
+        if (!answer.accepted) dropped.add(packet);
+        done(null);
+      });
+    },
+
+    authorizeSubscribe(client, subscription, done) {
+      const session = sessions.get(client);
+      if (session === undefined || !maySubscribe(session.permissions, subscription.topic)) {
+        log.warn({ clientId: client.id, username: session?.username, topic: subscription.topic }, 'refused subscription');
+        return done(null, null); // SUBACK 0x80 for this filter; the connection stays up.
+      }
+      done(null, subscription);
+    },
+  });
+
+  // Drop refused publishes after their PUBACK instead of relaying them (see `dropped`).
+  const relay = aedes.publish.bind(aedes) as (packet: PublishPacket, client: unknown, done: (error?: Error) => void) => void;
+  (aedes as unknown as { publish: typeof relay }).publish = (packet, client, done) => {
+    if (typeof client === 'function') return relay(packet, null, client as (error?: Error) => void);
+    if (dropped.has(packet)) return done?.();
+    relay(packet, client, done);
+  };
+
+  aedes.on('clientError', (client, error) => log.debug({ clientId: client.id, err: error.message }, 'MQTT client error'));
+  aedes.on('connectionError', (client, error) => log.debug({ clientId: client?.id, err: error.message }, 'MQTT connection error'));
+
+  /** Admits a new connection (TCP or WebSocket) or refuses it at once. */
+  function admit(stream: Duplex, address: string, req?: IncomingMessage): void {
+    if (openConnections >= limits.maxConnections) {
+      log.warn({ address, open: openConnections }, 'refused MQTT connection: connection limit reached');
+      stream.destroy();
+      return;
+    }
+    if (!attempts.allow(address)) {
+      log.warn({ address }, 'refused MQTT connection: too many attempts from this address');
+      stream.destroy();
+      return;
+    }
+    openConnections++;
+    stream.once('close', () => openConnections--);
+    guardPacketSize(stream, limits.maxPacketBytes, (reason) => log.warn({ address, reason }, 'closed MQTT connection: packet too large'));
+    aedes.handle(stream as never, req);
+  }
+
+  const tcpServer = net.createServer((socket) => {
+    // Nagle's algorithm delays small PUBACKs by up to 40 ms (DESIGN.md, "Pitfalls").
+    socket.setNoDelay(true);
+    socket.on('error', () => socket.destroy());
+    admit(socket, socket.remoteAddress ?? 'unknown');
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPacketBytes + 16 });
+
+  return {
+    aedes,
+
+    async listen(port: number, host: string): Promise<number> {
+      // aedes 1.x sets up its persistence and counters in listen(); it must run before any client.
+      await aedes.listen();
+      return new Promise((resolve, reject) => {
+        tcpServer.once('error', reject);
+        tcpServer.listen(port, host, () => {
+          tcpServer.off('error', reject);
+          resolve((tcpServer.address() as net.AddressInfo).port);
+        });
+      });
+    },
+
+    /** Serves MQTT over WebSocket at /mqtt on an HTTP server (browsers, and phones behind proxies). */
+    attachWebSocket(server: HttpServer): void {
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (new URL(req.url ?? '/', 'http://hub').pathname !== '/mqtt') {
+          socket.destroy();
+          return;
+        }
+        (socket as net.Socket).setNoDelay?.(true);
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          const stream = createWebSocketStream(ws);
+          stream.on('error', () => stream.destroy());
+          admit(stream, req.socket.remoteAddress ?? 'unknown', req);
+        });
+      });
+    },
+
+    clientCount: () => aedes.connectedClients,
+
+    /** Disconnects clients whose credential no longer speaks for anyone (after a household import). */
+    revalidateSessions(): void {
+      const clients = (aedes as unknown as { clients: Record<string, Client> }).clients;
+      for (const client of Object.values(clients)) {
+        const session = sessions.get(client);
+        if (session === undefined) continue;
+        const subject = deps.subjectOf(session.username);
+        if (subject === undefined) {
+          log.info({ clientId: client.id, username: session.username }, 'disconnecting: credential removed from household');
+          client.close();
+        } else {
+          sessions.set(client, { username: session.username, subject, permissions: permissionsFor(subject, sources) });
+        }
+      }
+    },
+
+    /** Closes one credential's connections (after its password is rotated). */
+    disconnect(username: string): void {
+      const clients = (aedes as unknown as { clients: Record<string, Client> }).clients;
+      for (const client of Object.values(clients)) if (sessions.get(client)?.username === username) client.close();
+    },
+
+    /** Stops new TCP connections; connected clients stay until close(). */
+    stopAccepting(): void {
+      if (tcpServer.listening) tcpServer.close();
+    },
+
+    close(): Promise<void> {
+      return new Promise((resolve) => {
+        wss.close();
+        aedes.close(() => resolve());
+      });
+    },
+  };
+}
+
+function toBuffer(payload: Buffer | string): Buffer {
+  return typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+}
+
+function addressOf(client: Client): string | undefined {
+  return client.req?.socket?.remoteAddress ?? (client.conn as unknown as net.Socket).remoteAddress;
+}
+
+export type Broker = ReturnType<typeof createBroker>;

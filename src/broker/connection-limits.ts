@@ -1,0 +1,31 @@
+import type { Clock } from '../core/clock.js';
+
+/**
+ * Connection-attempt limiting per remote address: a token bucket holding `perMinute` attempts,
+ * refilled continuously. Protects the hub (and its credential checks) from a reconnect storm or a
+ * password-guessing loop without penalising a device that reconnects now and then.
+ */
+export function createAttemptLimiter(options: { perMinute: number; clock: Clock }) {
+  const { perMinute, clock } = options;
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  const refillPerMs = perMinute / 60_000;
+
+  return {
+    /** Takes one attempt for `address`; false when its bucket is empty. */
+    allow(address: string): boolean {
+      const now = clock.now();
+      const bucket = buckets.get(address) ?? { tokens: perMinute, at: now };
+      bucket.tokens = Math.min(perMinute, bucket.tokens + (now - bucket.at) * refillPerMs);
+      bucket.at = now;
+      if (bucket.tokens < 1) {
+        buckets.set(address, bucket);
+        return false;
+      }
+      bucket.tokens -= 1;
+      buckets.set(address, bucket);
+      // Forget full buckets so the map cannot grow without bound under a scan from many addresses.
+      if (buckets.size > 10_000) for (const [key, b] of buckets) if (b.tokens >= perMinute - 1) buckets.delete(key);
+      return true;
+    },
+  };
+}

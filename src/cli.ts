@@ -1,0 +1,190 @@
+#!/usr/bin/env node
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig, type HubConfig } from './config.js';
+import { systemClock } from './core/clock.js';
+import { HomewardError, isHomewardError } from './core/errors.js';
+import { openHome, type Home } from './hub.js';
+import { runHub, startUsage } from './main.js';
+
+/**
+ * The `homeward` command (`npm run homeward -- <command>`). Commands that print data take --json.
+ * Exit codes scripts can rely on:
+ *   0 done · 1 unexpected failure · 2 bad usage or invalid input (nothing changed) · 3 not found
+ */
+const EXIT = { ok: 0, failure: 1, invalid: 2, notFound: 3 } as const;
+
+interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const usage = `Usage: homeward <command> [options]
+
+Commands:
+  start                         run the hub (see homeward start --help)
+  setup import FILE             validate a household document and make it the care plan
+  setup export [--output FILE]  print the household document
+  status [--json]               devices (online, last seen, battery, state) and open alerts
+  device credentials ID         print a device's, bridge's or integration's MQTT credential
+         [--rotate] [--json]    (--rotate issues a new password; the old one stops working)
+
+Every command takes --help. Options common to all: --data-dir DIR, --config FILE.
+Exit codes: 0 done, 1 unexpected failure, 2 bad usage or invalid input (nothing changed), 3 not found.`;
+
+const commandUsage: Record<string, string> = {
+  'setup import': `Usage: homeward setup import FILE [--json]
+
+Validates FILE (a household document, JSON) and stores it. Errors name the JSON path and what was
+expected; an invalid document changes nothing (exit 2). Importing the same document again changes
+nothing; devices that stay keep their history. A running hub picks the change up within a second.`,
+  'setup export': `Usage: homeward setup export [--output FILE]
+
+Prints the household document as JSON (or writes it to FILE).`,
+  status: `Usage: homeward status [--json]
+
+Shows each device (online, last seen, battery, state) and open alerts.
+--json prints {"devices":[{"id","online","lastSeen","battery","state",...}],"alerts":[...]}.`,
+  'device credentials': `Usage: homeward device credentials ID [--rotate] [--json]
+
+Prints the MQTT (and HTTP ingest) username and password of a device, bridge or integration.
+Devices reached through a bridge use the bridge's credential. --rotate issues a new password; the old
+one stops working at once. --json prints {"username","password"}.`,
+};
+
+const common = {
+  'data-dir': { type: 'string' },
+  config: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+function configFrom(values: { 'data-dir'?: string | undefined; config?: string | undefined }, env: NodeJS.ProcessEnv): HubConfig {
+  return loadConfig({
+    env,
+    ...(values.config !== undefined ? { file: values.config } : {}),
+    ...(values['data-dir'] !== undefined ? { overrides: { dataDir: values['data-dir'] } } : {}),
+  });
+}
+
+function withHome<T>(config: HubConfig, work: (home: Home) => T): T {
+  const home = openHome(config);
+  try {
+    return work(home);
+  } finally {
+    home.close();
+  }
+}
+
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Output): Promise<number> {
+  const [command, sub] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    io.out(usage);
+    return command === undefined ? EXIT.invalid : EXIT.ok;
+  }
+  if (command === 'start') {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      io.out(startUsage);
+      return EXIT.ok;
+    }
+    await runHub(argv.slice(1));
+    return -1; // keeps running; main handles exit
+  }
+
+  const key = command === 'setup' || command === 'device' ? `${command} ${sub ?? ''}` : command;
+  const known = commandUsage[key];
+  if (known === undefined) {
+    io.err(`homeward: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${usage}`);
+    return EXIT.invalid;
+  }
+  const rest = argv.slice(key.split(' ').length);
+  const { values, positionals } = parseArgs({
+    args: rest,
+    options: { ...common, rotate: { type: 'boolean', default: false }, output: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    io.out(known);
+    return EXIT.ok;
+  }
+  const config = configFrom(values, env);
+
+  switch (key) {
+    case 'setup import': {
+      const file = positionals[0];
+      if (file === undefined) throw new HomewardError('HW_USAGE', 'setup import needs a FILE');
+      let document: unknown;
+      try {
+        document = JSON.parse(readFileSync(file, 'utf8'));
+      } catch (error) {
+        throw new HomewardError('HW_HOUSEHOLD_INVALID', `cannot read ${file} as JSON: ${(error as Error).message}`);
+      }
+      const revision = withHome(config, (home) => home.household.import(document));
+      const household = document as { devices?: unknown[]; bridges?: unknown[] };
+      if (values.json) io.out(JSON.stringify({ revision, devices: household.devices?.length ?? 0, bridges: household.bridges?.length ?? 0 }));
+      else io.out(`Imported household (revision ${revision}): ${household.devices?.length ?? 0} devices, ${household.bridges?.length ?? 0} bridges.`);
+      return EXIT.ok;
+    }
+    case 'setup export': {
+      const text = JSON.stringify(withHome(config, (home) => home.household.export()), null, 2) + '\n';
+      if (values.output !== undefined) writeFileSync(values.output, text);
+      else io.out(text.trimEnd());
+      return EXIT.ok;
+    }
+    case 'status': {
+      const report = withHome(config, (home) => ({
+        devices: home.deviceStatuses(home.store.deviceState.loadAll(), systemClock.now()),
+        // Alerts arrive with the rules (issue 4); until then there are none to list.
+        alerts: [] as Array<{ id: string; type: string; status: string; deviceId: string | null; raisedAt: string }>,
+      }));
+      if (values.json) {
+        io.out(JSON.stringify(report));
+        return EXIT.ok;
+      }
+      if (report.devices.length === 0) io.out('No devices yet: import a household document with `homeward setup import FILE`.');
+      for (const d of report.devices) {
+        const battery = d.battery === null ? '' : `  battery ${d.battery}%`;
+        io.out(`${d.online ? 'online ' : 'OFFLINE'}  ${d.id.padEnd(20)} ${d.kind.padEnd(8)} ${d.state.padEnd(9)} last seen ${d.lastSeen ?? 'never'}${battery}`);
+      }
+      io.out(report.alerts.length === 0 ? 'No open alerts.' : `${report.alerts.length} open alerts.`);
+      return EXIT.ok;
+    }
+    case 'device credentials': {
+      const id = positionals[0];
+      if (id === undefined) throw new HomewardError('HW_USAGE', 'device credentials needs an ID');
+      const credential = withHome(config, (home) => {
+        const view = home.household.view();
+        const device = view.devicesById.get(id);
+        if (device?.bridge !== undefined) {
+          throw new HomewardError('HW_DEVICE_NO_CREDENTIAL', `${id} is reached through bridge "${device.bridge}": use \`homeward device credentials ${device.bridge}\``);
+        }
+        if (!view.subjects.has(id)) throw new HomewardError('HW_DEVICE_UNKNOWN', `no device, bridge or integration "${id}" in the household`);
+        return values.rotate ? home.credentials.rotate(id) : home.credentials.reveal(id);
+      });
+      if (credential === undefined) throw new HomewardError('HW_DEVICE_NO_CREDENTIAL', `${id} has no credential yet: import the household again`);
+      if (values.json) io.out(JSON.stringify(credential));
+      else io.out(`username: ${credential.username}\npassword: ${credential.password}${values.rotate ? '\n(rotated: the old password no longer works; reconnect the device with this one)' : ''}`);
+      return EXIT.ok;
+    }
+  }
+  return EXIT.invalid;
+}
+
+function exitCodeFor(error: unknown): number {
+  if (isHomewardError(error, 'HW_DEVICE_UNKNOWN') || isHomewardError(error, 'HW_NOT_FOUND') || isHomewardError(error, 'HW_DEVICE_NO_CREDENTIAL')) return EXIT.notFound;
+  if (isHomewardError(error)) return error.code === 'HW_STORE' ? EXIT.failure : EXIT.invalid;
+  if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return EXIT.invalid;
+  return EXIT.failure;
+}
+
+const io: Output = { out: (text) => process.stdout.write(text + '\n'), err: (text) => process.stderr.write(text + '\n') };
+if (process.argv[1] !== undefined && /cli\.(js|ts)$/.test(process.argv[1])) void runCli(process.argv.slice(2), process.env, io).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    io.err(`homeward: ${isHomewardError(error) || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? (error as Error).message : ((error as Error).stack ?? String(error))}`);
+    process.exitCode = exitCodeFor(error);
+  },
+).then(() => undefined);

@@ -1,0 +1,197 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import Type, { type Static } from 'typebox';
+import { HomewardError } from './core/errors.js';
+import { schemaProblems } from './core/schema-check.js';
+
+/**
+ * Hub configuration: embedded defaults, then an optional JSON file, then HOMEWARD_* environment
+ * variables (DESIGN.md, "Public contract"). This module is the only reader of the environment; it is
+ * handed `env` so tests never touch process.env.
+ */
+const Port = Type.Integer({ minimum: 0, maximum: 65535 });
+
+export const ConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({ minLength: 1 }),
+    /** Address to bind MQTT and HTTP to. */
+    host: Type.String({ minLength: 1 }),
+    /** The URL people use to reach the dashboard from outside (for links and the VAPID subject). */
+    publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    http: Type.Object(
+      {
+        port: Port,
+        /** Addresses of reverse proxies whose X-Forwarded-For is trusted. */
+        trustedProxies: Type.Array(Type.String()),
+      },
+      { additionalProperties: false },
+    ),
+    mqtt: Type.Object(
+      {
+        port: Port,
+        /** Use this external broker instead of the embedded one (mqtt://, mqtts://). */
+        url: Type.Optional(Type.String({ pattern: '^mqtts?://' })),
+        /** Largest MQTT packet accepted; aedes has no limit of its own. */
+        maxPacketBytes: Type.Integer({ minimum: 256, maximum: 268_435_455 }),
+        connectTimeoutMs: Type.Integer({ minimum: 100, maximum: 300_000 }),
+        maxConnections: Type.Integer({ minimum: 1, maximum: 100_000 }),
+        /** Connection attempts allowed per remote address per minute. */
+        connectAttemptsPerMinute: Type.Integer({ minimum: 1, maximum: 100_000 }),
+      },
+      { additionalProperties: false },
+    ),
+    ingest: Type.Object(
+      {
+        /** Group-commit window: publishes arriving within it share one transaction. 0 = next turn of the event loop. */
+        commitWindowMs: Type.Number({ minimum: 0, maximum: 100 }),
+      },
+      { additionalProperties: false },
+    ),
+    store: Type.Object(
+      {
+        /** "full" survives power loss (fsync per commit); "normal" survives a process crash only. */
+        synchronous: Type.Union([Type.Literal('full'), Type.Literal('normal')]),
+        checkpointIntervalMs: Type.Integer({ minimum: 100, maximum: 60_000 }),
+      },
+      { additionalProperties: false },
+    ),
+    log: Type.Object(
+      {
+        level: Type.Union([
+          Type.Literal('fatal'),
+          Type.Literal('error'),
+          Type.Literal('warn'),
+          Type.Literal('info'),
+          Type.Literal('debug'),
+          Type.Literal('trace'),
+          Type.Literal('silent'),
+        ]),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type HubConfig = Static<typeof ConfigSchema>;
+
+export function defaultConfig(): HubConfig {
+  return {
+    dataDir: './data',
+    host: '0.0.0.0',
+    http: { port: 8080, trustedProxies: [] },
+    mqtt: {
+      port: 1883,
+      maxPacketBytes: 16 * 1024,
+      connectTimeoutMs: 10_000,
+      maxConnections: 500,
+      connectAttemptsPerMinute: 60,
+    },
+    ingest: { commitWindowMs: 2 },
+    store: { synchronous: 'full', checkpointIntervalMs: 1000 },
+    log: { level: 'info' },
+  };
+}
+
+/** Environment variables and the config path they set. */
+const environment: Array<{ name: string; path: string[]; type: 'string' | 'port' | 'list' }> = [
+  { name: 'HOMEWARD_DATA_DIR', path: ['dataDir'], type: 'string' },
+  { name: 'HOMEWARD_HOST', path: ['host'], type: 'string' },
+  { name: 'HOMEWARD_PUBLIC_URL', path: ['publicUrl'], type: 'string' },
+  { name: 'HOMEWARD_HTTP_PORT', path: ['http', 'port'], type: 'port' },
+  { name: 'HOMEWARD_MQTT_PORT', path: ['mqtt', 'port'], type: 'port' },
+  { name: 'HOMEWARD_MQTT_URL', path: ['mqtt', 'url'], type: 'string' },
+  { name: 'HOMEWARD_TRUSTED_PROXIES', path: ['http', 'trustedProxies'], type: 'list' },
+  { name: 'HOMEWARD_LOG_LEVEL', path: ['log', 'level'], type: 'string' },
+];
+
+export interface LoadConfigOptions {
+  env: Readonly<Record<string, string | undefined>>;
+  /** A config file named on the command line (--config) or by HOMEWARD_CONFIG. */
+  file?: string;
+  /** Overrides from the command line, applied last. */
+  overrides?: Partial<{ dataDir: string }>;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function merge(base: Record<string, unknown>, layer: Record<string, unknown>): Record<string, unknown> {
+  const result: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(layer)) {
+    const current = result[key];
+    result[key] = isPlainObject(current) && isPlainObject(value) ? merge(current, value) : value;
+  }
+  return result;
+}
+
+function setPath(target: Record<string, unknown>, keys: string[], value: unknown): void {
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (!isPlainObject(node[key])) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1] as string] = value;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new HomewardError('HW_CONFIG_INVALID', `cannot read config file ${file}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new HomewardError('HW_CONFIG_INVALID', `config file ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!isPlainObject(parsed)) throw new HomewardError('HW_CONFIG_INVALID', `config file ${file} must hold a JSON object`);
+  return parsed;
+}
+
+function valueAt(root: unknown, pointer: string): unknown {
+  let node = root;
+  for (const key of pointer.split('/').slice(1)) node = isPlainObject(node) || Array.isArray(node) ? (node as Record<string, unknown>)[key] : undefined;
+  return node;
+}
+
+export function loadConfig(options: LoadConfigOptions): HubConfig {
+  let layered: Record<string, unknown> = defaultConfig() as unknown as Record<string, unknown>;
+  const file = options.file ?? options.env.HOMEWARD_CONFIG;
+  if (file !== undefined && file !== '') layered = merge(layered, readConfigFile(file));
+
+  const fromEnv: Record<string, unknown> = {};
+  const envNameByPath = new Map<string, string>();
+  for (const variable of environment) {
+    const raw = options.env[variable.name];
+    if (raw === undefined || raw === '') continue;
+    envNameByPath.set('/' + variable.path.join('/'), variable.name);
+    let value: unknown = raw;
+    if (variable.type === 'port') {
+      value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+      if (Number.isNaN(value)) {
+        throw new HomewardError('HW_CONFIG_INVALID', `${variable.name}=${JSON.stringify(raw)}: must be a port number (0–65535)`);
+      }
+    } else if (variable.type === 'list') {
+      value = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    }
+    setPath(fromEnv, variable.path, value);
+  }
+  layered = merge(layered, fromEnv);
+  if (options.overrides?.dataDir !== undefined) layered.dataDir = options.overrides.dataDir;
+
+  const problems = schemaProblems(ConfigSchema, layered);
+  if (problems.length > 0) {
+    const lines = problems.map((p) => {
+      const origin = envNameByPath.get(p.path) ?? `config ${p.path.slice(1).replace(/\//g, '.') || '(root)'}`;
+      const got = valueAt(layered, p.path);
+      return `  ${origin} = ${JSON.stringify(got)}: ${p.message}`;
+    });
+    throw new HomewardError('HW_CONFIG_INVALID', `invalid configuration:\n${lines.join('\n')}`, problems);
+  }
+  const config = layered as HubConfig;
+  return { ...config, dataDir: path.resolve(config.dataDir) };
+}

@@ -1,0 +1,180 @@
+import type { FastifyInstance } from 'fastify';
+import { deviceSources } from '../devices/registry.js';
+import { createBroker, type Broker } from './broker/broker.js';
+import type { HubConfig } from './config.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { createEventBus, type EventBus } from './core/event-bus.js';
+import type { Logger } from './core/logger.js';
+import { createMetricsRegistry, type MetricsRegistry } from './core/metrics.js';
+import { createCredentialService, credentialKeyPath, type CredentialService } from './household/credentials.js';
+import { deviceStatus, type DeviceStatus } from './household/device-status.js';
+import { createHouseholdService, type HouseholdService } from './household/household-service.js';
+import { buildServer } from './http/server.js';
+import { createGroupCommit, type GroupCommit } from './ingest/group-commit.js';
+import { createIngestService, type IngestService } from './ingest/ingest-service.js';
+import { startCheckpointer, type Checkpointer } from './store/checkpointer.js';
+import { databasePath, openDatabase } from './store/database.js';
+import { createStore, type Store } from './store/store.js';
+import { packageVersion } from './version.js';
+
+/**
+ * The composition root (after Zigbee2MQTT's controller.ts): builds every module, wires them through
+ * the event bus, and starts and stops them in order. Nothing else constructs a database, clock or socket.
+ */
+
+/** The household's storage and look-ups, without the network: shared by the hub and the CLI. */
+export function openHome(config: HubConfig, clock: Clock = systemClock, bus?: EventBus) {
+  const file = databasePath(config.dataDir);
+  const db = openDatabase(file, { synchronous: config.store.synchronous });
+  const store = createStore(db);
+  const credentials = createCredentialService({ repo: store.credentials, keyFile: credentialKeyPath(config.dataDir), clock });
+  const household = createHouseholdService({ store, sources: deviceSources, credentials, clock, ...(bus ? { bus } : {}) });
+  return {
+    file,
+    store,
+    credentials,
+    household,
+    /** Every household device with its health, for `status` and the dashboard. */
+    deviceStatuses(states: ReadonlyMap<number, import('./store/device-state-repo.js').DeviceState>, now: number): DeviceStatus[] {
+      const view = household.view();
+      return [...view.devicesById.values()].map((device) => {
+        const num = view.deviceNums.get(device.id);
+        return deviceStatus(device, num === undefined ? undefined : states.get(num), now);
+      });
+    },
+    close: () => db.close(),
+  };
+}
+
+export type Home = ReturnType<typeof openHome>;
+
+export interface HubDeps {
+  config: HubConfig;
+  log: Logger;
+  clock?: Clock;
+}
+
+export interface Hub {
+  config: HubConfig;
+  home: Home;
+  store: Store;
+  household: HouseholdService;
+  credentials: CredentialService;
+  ingest: IngestService;
+  commit: GroupCommit;
+  broker: Broker;
+  http: FastifyInstance;
+  bus: EventBus;
+  metrics: MetricsRegistry;
+  /** Starts the broker's TCP listener and the hub's timers; returns the MQTT port. */
+  start(): Promise<{ mqttPort: number }>;
+  /** Stops accepting, commits what is pending, closes the broker, HTTP and the database. */
+  stop(): Promise<void>;
+}
+
+export async function createHub(deps: HubDeps): Promise<Hub> {
+  const { config, log } = deps;
+  const clock = deps.clock ?? systemClock;
+  const startedAt = clock.now();
+  const bus = createEventBus((owner, event, error) => log.error({ owner, event, err: error }, 'event listener failed'));
+  const home = openHome(config, clock, bus);
+  const { store, household, credentials } = home;
+
+  const metrics = createMetricsRegistry();
+  const readingsTotal = metrics.counter('homeward_readings_total', 'Readings received, by result and refusal reason');
+  metrics.counter('homeward_alerts_total', 'Alerts raised, by type');
+  const commitSeconds = metrics.histogram('homeward_ingest_commit_seconds', 'Time to commit one group of readings to SQLite', [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1,
+  ]);
+
+  const ingestLog = log.child({ module: 'ingest' });
+  // eslint-disable-next-line prefer-const -- the commit and ingest services refer to each other
+  let ingest: IngestService;
+  const commit = createGroupCommit({
+    store,
+    windowMs: config.ingest.commitWindowMs,
+    log: ingestLog,
+    deviceNum: (id) => household.view().deviceNums.get(id),
+    onCommitted: (result, seconds) => {
+      ingest.committed(result.committed.length, seconds);
+      if (result.duplicates > 0) readingsTotal.inc({ result: 'refused', reason: 'duplicate' }, result.duplicates);
+      if (result.committed.length > 0) bus.emit('readingsCommitted', { readings: result.committed });
+    },
+  });
+  ingest = createIngestService({ sources: deviceSources, commit, clock, log: ingestLog, metrics: { readings: readingsTotal, commitSeconds }, bus });
+
+  const broker = createBroker({
+    clock,
+    log: log.child({ module: 'broker' }),
+    limits: config.mqtt,
+    sources: deviceSources,
+    subjectOf: (username) => household.view().subjects.get(username),
+    verifyPassword: (username, password) => credentials.verify(username, password),
+    ingest,
+  });
+  metrics.gauge('homeward_mqtt_clients', 'Connected MQTT clients', () => broker.clientCount());
+  bus.on('householdChanged', 'broker', () => broker.revalidateSessions());
+
+  const http = await buildServer({
+    version: packageVersion(),
+    log: log.child({ module: 'http' }),
+    metrics,
+    trustedProxies: config.http.trustedProxies,
+    health: {
+      uptimeS: () => (clock.now() - startedAt) / 1000,
+      mqttClients: () => broker.clientCount(),
+      dbOk: () => {
+        try {
+          store.db.prepare('SELECT 1').get();
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    },
+  });
+  broker.attachWebSocket(http.server);
+
+  let checkpointer: Checkpointer | undefined;
+  let householdPoll: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  return {
+    config,
+    home,
+    store,
+    household,
+    credentials,
+    ingest,
+    commit,
+    broker,
+    http,
+    bus,
+    metrics,
+
+    async start() {
+      checkpointer = startCheckpointer(home.file, config.store.checkpointIntervalMs, (message) =>
+        log.warn({ module: 'store', err: message }, 'WAL checkpoint failed'),
+      );
+      // An import by the CLI (another process) takes effect within a second, without a restart.
+      householdPoll = setInterval(() => household.reloadIfChanged(), 1000);
+      householdPoll.unref();
+      const mqttPort = await broker.listen(config.mqtt.port, config.host);
+      return { mqttPort };
+    },
+
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(householdPoll);
+      broker.stopAccepting();
+      // Commit (and so acknowledge) what has arrived before the clients are closed.
+      commit.flush();
+      await broker.close();
+      await http.close();
+      commit.flush();
+      await checkpointer?.stop();
+      home.close();
+    },
+  };
+}

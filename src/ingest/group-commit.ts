@@ -1,0 +1,112 @@
+import type { Reading } from '../core/readings.js';
+import type { Logger } from '../core/logger.js';
+import { emptyDeviceState, type DeviceState } from '../store/device-state-repo.js';
+import { isStoredReading } from '../store/readings-repo.js';
+import type { Store } from '../store/store.js';
+import { applyReading } from './device-state.js';
+
+/**
+ * Group commit (DESIGN.md principle 2): publishes arriving within `windowMs` share one SQLite
+ * transaction, and each publisher's callback — which lets aedes send the PUBACK — runs only after
+ * that transaction has committed. A failed commit (disk full, I/O error) fails every callback in the
+ * batch, so no PUBACK goes out for a reading that is not on disk and the device will send it again.
+ */
+export interface PendingReadings {
+  readings: readonly Reading[];
+  receivedAt: number;
+  /** The MQTT DUP flag: this may repeat a message committed before a crash. */
+  redelivery: boolean;
+  done: (error: Error | null) => void;
+}
+
+export interface CommitResult {
+  committed: Reading[];
+  duplicates: number;
+}
+
+/** How far back a redelivered message without its own timestamp is compared (see readings repo). */
+const REDELIVERY_WINDOW_MS = 10 * 60_000;
+/** A batch this large is committed at once rather than waiting for the window. */
+const MAX_BATCH = 2000;
+
+export function createGroupCommit(options: {
+  store: Store;
+  windowMs: number;
+  log: Logger;
+  deviceNum: (deviceId: string) => number | undefined;
+  onCommitted: (result: CommitResult, seconds: number) => void;
+}) {
+  const { store, windowMs, log } = options;
+  const states = store.deviceState.loadAll();
+  let pending: PendingReadings[] = [];
+  let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+
+  function schedule(): void {
+    if (timer !== undefined) return;
+    timer = windowMs === 0 ? setImmediate(flush) : setTimeout(flush, windowMs);
+  }
+
+  function flush(): void {
+    if (timer !== undefined) {
+      if (windowMs === 0) clearImmediate(timer as NodeJS.Immediate);
+      else clearTimeout(timer as NodeJS.Timeout);
+      timer = undefined;
+    }
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+
+    const started = process.hrtime.bigint();
+    const touched = new Map<number, DeviceState>();
+    const result: CommitResult = { committed: [], duplicates: 0 };
+    try {
+      store.transaction(() => {
+        for (const item of batch) {
+          for (const reading of item.readings) {
+            const num = options.deviceNum(reading.deviceId);
+            if (num === undefined) continue;
+            if (isStoredReading(reading)) {
+              if (item.redelivery && !reading.atFromDevice && store.readings.repeatsLatest(num, reading, REDELIVERY_WINDOW_MS)) {
+                result.duplicates++;
+                continue;
+              }
+              const outcome = store.readings.insert(num, reading);
+              if (!outcome.stored) {
+                result.duplicates++;
+                continue;
+              }
+            }
+            const before = touched.get(num) ?? states.get(num) ?? emptyDeviceState(num);
+            touched.set(num, applyReading(before, reading, item.receivedAt));
+            result.committed.push(reading);
+          }
+        }
+        for (const state of touched.values()) store.deviceState.save(state);
+      });
+    } catch (error) {
+      log.error({ err: error, batch: batch.length }, 'commit failed: readings not acknowledged, devices will resend');
+      for (const item of batch) item.done(error as Error);
+      return;
+    }
+    // Only now, with the transaction durable, does the in-memory state move on.
+    for (const [num, state] of touched) states.set(num, state);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    for (const item of batch) item.done(null);
+    options.onCommitted(result, seconds);
+  }
+
+  return {
+    enqueue(item: PendingReadings): void {
+      pending.push(item);
+      if (pending.length >= MAX_BATCH) flush();
+      else schedule();
+    },
+    /** Commits whatever is pending now (on shutdown). */
+    flush,
+    pendingCount: () => pending.length,
+    state: (num: number): DeviceState | undefined => states.get(num),
+    states: (): ReadonlyMap<number, DeviceState> => states,
+  };
+}
+
+export type GroupCommit = ReturnType<typeof createGroupCommit>;

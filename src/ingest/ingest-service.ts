@@ -1,0 +1,135 @@
+import type { Clock } from '../core/clock.js';
+import type { CredentialSubject, DecodeOutcome, DeviceSource, HttpIngestRequest, MqttMessage } from '../core/device-source.js';
+import type { EventBus } from '../core/event-bus.js';
+import type { SourceId } from '../core/household.js';
+import type { Logger } from '../core/logger.js';
+import type { Counter, Histogram } from '../core/metrics.js';
+import type { GroupCommit } from './group-commit.js';
+
+/**
+ * Ingest: topic → the subject's device source → decode → validate → group commit → event.
+ * Bad input is counted and logged (one line, rate-limited per subject and reason, so a broken device
+ * cannot fill an SD card with logs) and never thrown: the connection stays up.
+ */
+export interface IngestMetrics {
+  readings: Counter;
+  commitSeconds: Histogram;
+}
+
+export type IngestAnswer = { accepted: true; stored: number } | { accepted: false; reason: string; detail: string };
+
+const LOG_EVERY_MS = 60_000;
+
+export function createIngestService(options: {
+  sources: ReadonlyMap<SourceId, DeviceSource>;
+  commit: GroupCommit;
+  clock: Clock;
+  log: Logger;
+  metrics: IngestMetrics;
+  bus: EventBus;
+}) {
+  const { sources, commit, clock, log, metrics, bus } = options;
+  const lastLogged = new Map<string, { at: number; suppressed: number }>();
+
+  function sourceOf(subject: CredentialSubject): DeviceSource | undefined {
+    if (subject.type === 'device') return sources.get(subject.device.source);
+    if (subject.type === 'bridge') return sources.get(subject.bridge.source);
+    return undefined;
+  }
+
+  function subjectName(subject: CredentialSubject): string {
+    return subject.type === 'device' ? subject.device.id : subject.type === 'bridge' ? subject.bridge.id : subject.id;
+  }
+
+  function refused(subject: CredentialSubject, topic: string, reason: string, detail: string): IngestAnswer {
+    metrics.readings.inc({ result: 'refused', reason });
+    const device = subjectName(subject);
+    const key = `${device}\u0000${reason}`;
+    const now = clock.now();
+    const previous = lastLogged.get(key);
+    if (previous === undefined || now - previous.at >= LOG_EVERY_MS) {
+      log.warn({ device, topic, reason, detail, suppressed: previous?.suppressed ?? 0 }, `refused reading from ${device}: ${detail}`);
+      lastLogged.set(key, { at: now, suppressed: 0 });
+    } else {
+      previous.suppressed++;
+    }
+    bus.emit('readingRefused', { deviceId: device, topic, reason, detail });
+    return { accepted: false, reason, detail };
+  }
+
+  function decodeSafely(run: () => DecodeOutcome | undefined): DecodeOutcome | undefined {
+    try {
+      return run();
+    } catch (error) {
+      // Decoders are pure and promise not to throw; if one does, the payload is refused, not the hub.
+      return { status: 'refused', reason: 'malformed', detail: `decoder failed: ${(error as Error).message}` };
+    }
+  }
+
+  function settle(
+    subject: CredentialSubject,
+    topic: string,
+    outcome: DecodeOutcome | undefined,
+    redelivery: boolean,
+    receivedAt: number,
+    done: (error: Error | null, answer: IngestAnswer) => void,
+  ): void {
+    if (outcome === undefined) {
+      done(null, refused(subject, topic, 'unknown_topic', 'this device source does not take messages here'));
+      return;
+    }
+    if (outcome.status === 'refused') {
+      done(null, refused(subject, topic, outcome.reason, outcome.detail));
+      return;
+    }
+    if (outcome.status === 'ignored') {
+      done(null, { accepted: true, stored: 0 });
+      return;
+    }
+    const readings = outcome.readings;
+    commit.enqueue({
+      readings,
+      receivedAt,
+      redelivery,
+      done: (error) => done(error, { accepted: true, stored: readings.length }),
+    });
+  }
+
+  return {
+    /** An MQTT publish from an authenticated device or bridge. `done` runs after the commit. */
+    acceptMqtt(
+      subject: CredentialSubject,
+      message: MqttMessage,
+      redelivery: boolean,
+      done: (error: Error | null, answer: IngestAnswer) => void,
+    ): void {
+      const source = sourceOf(subject);
+      const receivedAt = clock.now();
+      const outcome = decodeSafely(() => source?.decodeMqtt?.(subject, message, { receivedAt }));
+      settle(subject, message.topic, outcome, redelivery, receivedAt, done);
+    },
+
+    /** An HTTP ingest request (OwnTracks HTTP, OsmAnd) from an authenticated device. */
+    acceptHttp(subject: CredentialSubject, request: HttpIngestRequest, path: string): Promise<IngestAnswer> {
+      const source = sourceOf(subject);
+      const receivedAt = clock.now();
+      const outcome = decodeSafely(() => source?.decodeHttp?.(subject, request, { receivedAt }));
+      return new Promise((resolve, reject) => {
+        settle(subject, path, outcome, false, receivedAt, (error, answer) => (error ? reject(error) : resolve(answer)));
+      });
+    },
+
+    /** Counts a refusal decided before decoding (e.g. by the broker's access policy). */
+    refuse(subject: CredentialSubject, topic: string, reason: string, detail: string): void {
+      refused(subject, topic, reason, detail);
+    },
+
+    /** Called by the group commit with what reached the database. */
+    committed(count: number, seconds: number): void {
+      metrics.readings.inc({ result: 'accepted' }, count);
+      metrics.commitSeconds.observe(seconds);
+    },
+  };
+}
+
+export type IngestService = ReturnType<typeof createIngestService>;

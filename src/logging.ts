@@ -1,0 +1,13 @@
+import { pino } from 'pino';
+import pretty from 'pino-pretty';
+import type { Logger } from './core/logger.js';
+
+/**
+ * JSON logs for journald and log shippers; readable lines when a person is watching a terminal.
+ * Synchronous, so the last lines before a crash or exit are never lost; the hot path logs nothing.
+ */
+export function createLogger(level: string, tty: boolean): Logger {
+  const options = { level, base: { service: 'homeward' } };
+  if (tty) return pino(options, pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
+  return pino(options, pino.destination({ sync: true }));
+}

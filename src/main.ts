@@ -1,0 +1,108 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from './config.js';
+import { isHomewardError } from './core/errors.js';
+import { createHub } from './hub.js';
+import { createLogger } from './logging.js';
+import { demoHousehold } from './simulate/demo-household.js';
+import { startDemoHome, type DemoHome } from './simulate/demo-home.js';
+
+/**
+ * The only module that touches the process for the running hub: reads argv and env, builds the real
+ * adapters, listens, and handles signals. `npm start` and `homeward start` both land here.
+ */
+export const startUsage = `Usage: homeward start [--demo] [--config FILE] [--data-dir DIR]
+
+Runs the hub: MQTT on 1883 (and over WebSocket at /mqtt on the HTTP port), HTTP on 8080, data in ./data.
+  --demo          a simulated home (door, phone, pill box) in a temporary data directory
+  --config FILE   a JSON config file (also HOMEWARD_CONFIG)
+  --data-dir DIR  where the database and secrets live (also HOMEWARD_DATA_DIR)
+Environment: HOMEWARD_DATA_DIR HOMEWARD_HTTP_PORT HOMEWARD_MQTT_PORT HOMEWARD_HOST HOMEWARD_MQTT_URL
+             HOMEWARD_PUBLIC_URL HOMEWARD_LOG_LEVEL HOMEWARD_TRUSTED_PROXIES`;
+
+export async function runHub(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      demo: { type: 'boolean', default: false },
+      config: { type: 'string' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(startUsage + '\n');
+    return;
+  }
+  const demoDir = values.demo ? mkdtempSync(path.join(os.tmpdir(), 'homeward-demo-')) : undefined;
+  const dataDir = demoDir ?? values['data-dir'];
+  const config = loadConfig({
+    env: process.env,
+    ...(values.config !== undefined ? { file: values.config } : {}),
+    ...(dataDir !== undefined ? { overrides: { dataDir } } : {}),
+  });
+  const log = createLogger(config.log.level, process.stdout.isTTY === true);
+  if (config.mqtt.url !== undefined) {
+    log.fatal({ url: config.mqtt.url }, 'HOMEWARD_MQTT_URL (an external broker) is not supported yet; unset it to use the embedded broker');
+    process.exitCode = 2;
+    return;
+  }
+
+  const hub = await createHub({ config, log });
+  if (values.demo) hub.household.import(demoHousehold);
+  const { mqttPort } = await hub.start();
+  const httpAddress = await hub.http.listen({ port: config.http.port, host: config.host });
+  log.info({ mqttPort, http: httpAddress, dataDir: config.dataDir }, `Homeward is running: MQTT on port ${mqttPort}, dashboard at ${httpAddress}`);
+
+  let demo: DemoHome | undefined;
+  if (values.demo) {
+    demo = startDemoHome({
+      mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+      credentialOf: (id) => {
+        const credential = hub.credentials.reveal(id);
+        if (credential === undefined) throw new Error(`demo device ${id} has no credential`);
+        return credential;
+      },
+      log: log.child({ module: 'demo' }),
+    });
+  }
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    // A hub that cannot stop cleanly within 5 s exits anyway: committed readings are safe in the WAL.
+    const force = setTimeout(() => {
+      log.error('did not stop within 5 s; exiting');
+      process.exit(1);
+    }, 5000);
+    force.unref();
+    void (async () => {
+      await demo?.stop();
+      await hub.stop();
+      log.info('stopped');
+      process.exit(0);
+    })().catch((error: unknown) => {
+      log.error({ err: error }, 'error while stopping');
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+// Run when executed directly (npm start), not when imported by the CLI.
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]).replace(/\.ts$/, '.js').endsWith(path.join('src', 'main.js'))) {
+  runHub(process.argv.slice(2)).catch((error: unknown) => {
+    const message = isHomewardError(error) ? error.message : (error as Error).stack ?? String(error);
+    process.stderr.write(`homeward: ${message}\n`);
+    process.exit(isHomewardError(error, 'HW_CONFIG_INVALID') ? 2 : 1);
+  });
+}

@@ -1,0 +1,107 @@
+/**
+ * Numbered migrations, applied in order at start inside one transaction each; `PRAGMA user_version`
+ * records the last applied. Later issues append; never edit a migration that has shipped.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'household, devices, credentials, readings, device state',
+    sql: `
+      CREATE TABLE household (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        document    TEXT    NOT NULL,
+        revision    INTEGER NOT NULL,
+        imported_at INTEGER NOT NULL
+      );
+
+      -- num is the compact integer id readings use; id is the household document's id.
+      -- Devices removed from the household are retired, not deleted, so their history stays.
+      CREATE TABLE devices (
+        num        INTEGER PRIMARY KEY,
+        id         TEXT    NOT NULL UNIQUE,
+        name       TEXT    NOT NULL,
+        kind       TEXT    NOT NULL,
+        source     TEXT    NOT NULL,
+        bridge_id  TEXT,
+        added_at   INTEGER NOT NULL,
+        retired_at INTEGER
+      );
+
+      CREATE TABLE bridges (
+        id           TEXT    PRIMARY KEY,
+        source       TEXT    NOT NULL,
+        base_topic   TEXT    NOT NULL,
+        added_at     INTEGER NOT NULL,
+        retired_at   INTEGER,
+        last_seen_at INTEGER,
+        online       INTEGER
+      );
+
+      -- One MQTT/HTTP credential per device, bridge or integration. The password is never stored:
+      -- it is derived from the hub's credential key (so it can be shown again) and only a salted hash is kept.
+      CREATE TABLE credentials (
+        username     TEXT    PRIMARY KEY,
+        subject_type TEXT    NOT NULL CHECK (subject_type IN ('device', 'bridge', 'integration')),
+        generation   INTEGER NOT NULL,
+        salt         BLOB    NOT NULL,
+        hash         BLOB    NOT NULL,
+        created_at   INTEGER NOT NULL,
+        rotated_at   INTEGER
+      );
+
+      -- Readings: one compact table per kind, clustered on (device, at) with no rowid, so the
+      -- primary key is the only index (DESIGN.md budget: <= 48 bytes per reading including indexes).
+      -- at is Unix ms; positions are stored in microdegrees (about 11 cm).
+      CREATE TABLE door_readings (
+        device INTEGER NOT NULL,
+        at     INTEGER NOT NULL,
+        open   INTEGER NOT NULL,
+        PRIMARY KEY (device, at)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE position_readings (
+        device     INTEGER NOT NULL,
+        at         INTEGER NOT NULL,
+        lat_e6     INTEGER NOT NULL,
+        lon_e6     INTEGER NOT NULL,
+        accuracy_m INTEGER,
+        PRIMARY KEY (device, at)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE pillbox_readings (
+        device      INTEGER NOT NULL,
+        at          INTEGER NOT NULL,
+        compartment INTEGER NOT NULL,
+        open        INTEGER NOT NULL,
+        PRIMARY KEY (device, at)
+      ) WITHOUT ROWID;
+
+      -- Current state per device; written once per device per group commit.
+      CREATE TABLE device_state (
+        device         INTEGER PRIMARY KEY,
+        last_seen_at   INTEGER,
+        battery        INTEGER,
+        battery_at     INTEGER,
+        link_quality   INTEGER,
+        voltage_mv     INTEGER,
+        online         INTEGER,
+        online_at      INTEGER,
+        door_open      INTEGER,
+        door_at        INTEGER,
+        lat_e6         INTEGER,
+        lon_e6         INTEGER,
+        accuracy_m     INTEGER,
+        position_at    INTEGER,
+        pillbox_open   INTEGER,
+        pillbox_compartment INTEGER,
+        pillbox_at     INTEGER
+      );
+    `,
+  },
+];

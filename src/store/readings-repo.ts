@@ -1,0 +1,156 @@
+import type { DoorReading, PillboxReading, PositionReading, Reading } from '../core/readings.js';
+import type { Db } from './database.js';
+
+export type StoredReading = DoorReading | PositionReading | PillboxReading;
+export type InsertOutcome = { stored: true; at: number } | { stored: false };
+
+const toE6 = (degrees: number) => Math.round(degrees * 1e6);
+
+/**
+ * Readings, one compact table per kind keyed by (device, at). Two readings of one device cannot share
+ * a millisecond, so:
+ *  - a reading whose time came from the device, equal to the stored one at that time, is the same
+ *    message delivered again (QoS 1 redelivery) and is stored once;
+ *  - any other collision is a distinct event and moves forward a millisecond until it fits.
+ */
+export function createReadingsRepo(db: Db) {
+  const door = {
+    insert: db.prepare<[number, number, number]>('INSERT OR IGNORE INTO door_readings (device, at, open) VALUES (?, ?, ?)'),
+    at: db.prepare<[number, number], { open: number }>('SELECT open FROM door_readings WHERE device = ? AND at = ?'),
+    latest: db.prepare<[number], { at: number; open: number }>('SELECT at, open FROM door_readings WHERE device = ? ORDER BY at DESC LIMIT 1'),
+  };
+  const position = {
+    insert: db.prepare<[number, number, number, number, number | null]>(
+      'INSERT OR IGNORE INTO position_readings (device, at, lat_e6, lon_e6, accuracy_m) VALUES (?, ?, ?, ?, ?)',
+    ),
+    at: db.prepare<[number, number], { lat_e6: number; lon_e6: number; accuracy_m: number | null }>(
+      'SELECT lat_e6, lon_e6, accuracy_m FROM position_readings WHERE device = ? AND at = ?',
+    ),
+    latest: db.prepare<[number], { at: number; lat_e6: number; lon_e6: number; accuracy_m: number | null }>(
+      'SELECT at, lat_e6, lon_e6, accuracy_m FROM position_readings WHERE device = ? ORDER BY at DESC LIMIT 1',
+    ),
+  };
+  const pillbox = {
+    insert: db.prepare<[number, number, number, number]>(
+      'INSERT OR IGNORE INTO pillbox_readings (device, at, compartment, open) VALUES (?, ?, ?, ?)',
+    ),
+    at: db.prepare<[number, number], { compartment: number; open: number }>(
+      'SELECT compartment, open FROM pillbox_readings WHERE device = ? AND at = ?',
+    ),
+    latest: db.prepare<[number], { at: number; compartment: number; open: number }>(
+      'SELECT at, compartment, open FROM pillbox_readings WHERE device = ? ORDER BY at DESC LIMIT 1',
+    ),
+  };
+  const history = {
+    door: db.prepare<[number, number, number], { at: number; open: number }>(
+      'SELECT at, open FROM door_readings WHERE device = ? AND at >= ? AND at < ? ORDER BY at',
+    ),
+    position: db.prepare<[number, number, number], { at: number; lat_e6: number; lon_e6: number; accuracy_m: number | null }>(
+      'SELECT at, lat_e6, lon_e6, accuracy_m FROM position_readings WHERE device = ? AND at >= ? AND at < ? ORDER BY at',
+    ),
+    pillbox: db.prepare<[number, number, number], { at: number; compartment: number; open: number }>(
+      'SELECT at, compartment, open FROM pillbox_readings WHERE device = ? AND at >= ? AND at < ? ORDER BY at',
+    ),
+  };
+
+  function sameAsStored(num: number, reading: StoredReading, at: number): boolean | undefined {
+    switch (reading.kind) {
+      case 'door': {
+        const row = door.at.get(num, at);
+        return row === undefined ? undefined : row.open === Number(reading.open);
+      }
+      case 'position': {
+        const row = position.at.get(num, at);
+        return row === undefined
+          ? undefined
+          : row.lat_e6 === toE6(reading.lat) && row.lon_e6 === toE6(reading.lon) && row.accuracy_m === accuracy(reading);
+      }
+      case 'pillbox': {
+        const row = pillbox.at.get(num, at);
+        return row === undefined ? undefined : row.compartment === reading.compartment && row.open === Number(reading.open);
+      }
+    }
+  }
+
+  function accuracy(reading: PositionReading): number | null {
+    return reading.accuracyM === undefined ? null : Math.round(reading.accuracyM);
+  }
+
+  function tryInsert(num: number, reading: StoredReading, at: number): boolean {
+    switch (reading.kind) {
+      case 'door':
+        return door.insert.run(num, at, Number(reading.open)).changes === 1;
+      case 'position':
+        return position.insert.run(num, at, toE6(reading.lat), toE6(reading.lon), accuracy(reading)).changes === 1;
+      case 'pillbox':
+        return pillbox.insert.run(num, at, reading.compartment, Number(reading.open)).changes === 1;
+    }
+  }
+
+  return {
+    /** Inserts one reading; call inside the group-commit transaction. */
+    insert(num: number, reading: StoredReading): InsertOutcome {
+      let at = reading.at;
+      for (;;) {
+        if (tryInsert(num, reading, at)) return { stored: true, at };
+        if (reading.atFromDevice && at === reading.at && sameAsStored(num, reading, at)) return { stored: false };
+        at++;
+      }
+    },
+
+    /**
+     * Whether `reading` repeats the device's latest stored reading of its kind within `withinMs`: how a
+     * QoS 1 retransmission (DUP flag) of a message without its own timestamp is recognised after a
+     * restart, when the first delivery was committed but its PUBACK never left.
+     */
+    repeatsLatest(num: number, reading: StoredReading, withinMs: number): boolean {
+      switch (reading.kind) {
+        case 'door': {
+          const row = door.latest.get(num);
+          return row !== undefined && reading.at - row.at <= withinMs && row.open === Number(reading.open);
+        }
+        case 'position': {
+          const row = position.latest.get(num);
+          return (
+            row !== undefined &&
+            reading.at - row.at <= withinMs &&
+            row.lat_e6 === toE6(reading.lat) &&
+            row.lon_e6 === toE6(reading.lon) &&
+            row.accuracy_m === accuracy(reading)
+          );
+        }
+        case 'pillbox': {
+          const row = pillbox.latest.get(num);
+          return (
+            row !== undefined &&
+            reading.at - row.at <= withinMs &&
+            row.compartment === reading.compartment &&
+            row.open === Number(reading.open)
+          );
+        }
+      }
+    },
+
+    doorHistory(num: number, deviceId: string, from: number, to: number): DoorReading[] {
+      return history.door.all(num, from, to).map((r) => ({ kind: 'door', deviceId, at: r.at, atFromDevice: false, open: r.open === 1 }));
+    },
+    positionHistory(num: number, deviceId: string, from: number, to: number): PositionReading[] {
+      return history.position.all(num, from, to).map((r) => {
+        const fix: PositionReading = { kind: 'position', deviceId, at: r.at, atFromDevice: false, lat: r.lat_e6 / 1e6, lon: r.lon_e6 / 1e6 };
+        if (r.accuracy_m !== null) fix.accuracyM = r.accuracy_m;
+        return fix;
+      });
+    },
+    pillboxHistory(num: number, deviceId: string, from: number, to: number): PillboxReading[] {
+      return history.pillbox
+        .all(num, from, to)
+        .map((r) => ({ kind: 'pillbox', deviceId, at: r.at, atFromDevice: false, compartment: r.compartment, open: r.open === 1 }));
+    },
+  };
+}
+
+export function isStoredReading(reading: Reading): reading is StoredReading {
+  return reading.kind !== 'health';
+}
+
+export type ReadingsRepo = ReturnType<typeof createReadingsRepo>;

@@ -1,0 +1,26 @@
+import { createBridgesRepo } from './bridges-repo.js';
+import { createCredentialsRepo } from './credentials-repo.js';
+import type { Db } from './database.js';
+import { createDeviceStateRepo } from './device-state-repo.js';
+import { createDevicesRepo } from './devices-repo.js';
+import { createHouseholdRepo } from './household-repo.js';
+import { createReadingsRepo } from './readings-repo.js';
+
+/** Every repository over one open database: what the hub hands to the modules that need storage. */
+export function createStore(db: Db) {
+  return {
+    db,
+    household: createHouseholdRepo(db),
+    devices: createDevicesRepo(db),
+    bridges: createBridgesRepo(db),
+    credentials: createCredentialsRepo(db),
+    readings: createReadingsRepo(db),
+    deviceState: createDeviceStateRepo(db),
+    /** Runs `work` in one IMMEDIATE transaction (writers queue behind each other instead of failing). */
+    transaction<T>(work: () => T): T {
+      return db.transaction(work).immediate();
+    },
+  };
+}
+
+export type Store = ReturnType<typeof createStore>;
