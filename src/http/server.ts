@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Logger } from '../core/logger.js';
 import { healthRoutes, type HealthService } from './health-routes.js';
@@ -22,7 +22,8 @@ export interface HttpServices {
 export async function buildServer(services: HttpServices): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: services.log as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request lines would wear an SD card for every /metrics scrape; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     trustProxy: services.trustedProxies.length > 0 ? [...services.trustedProxies] : false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
