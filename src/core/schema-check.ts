@@ -26,6 +26,12 @@ export function schemaProblems(schema: TSchema, value: unknown): SchemaProblem[]
       continue;
     }
     if (error.keyword === 'additionalProperties') continue;
+    // Name each missing property by its own path ("/person: is required"), not the parent's.
+    const missing = (error.params as { requiredProperties?: unknown }).requiredProperties;
+    if (error.keyword === 'required' && Array.isArray(missing)) {
+      for (const name of missing) problems.push({ path: `${error.instancePath}/${String(name)}`, message: 'is required' });
+      continue;
+    }
     const text = `${error.instancePath}: ${error.message}`;
     if (seen.has(text)) continue;
     seen.add(text);
