@@ -44,6 +44,8 @@ export const ConfigSchema = Type.Object(
       {
         /** Group-commit window: publishes arriving within it share one transaction. 0 = next turn of the event loop. */
         commitWindowMs: Type.Number({ minimum: 0, maximum: 100 }),
+        /** GPS hygiene: a fix implying a faster journey than this from the previous one is dropped. */
+        maxSpeedKmh: Type.Number({ exclusiveMinimum: 0, maximum: 2000 }),
       },
       { additionalProperties: false },
     ),
@@ -87,7 +89,7 @@ export function defaultConfig(): HubConfig {
       maxConnections: 500,
       connectAttemptsPerMinute: 60,
     },
-    ingest: { commitWindowMs: 2 },
+    ingest: { commitWindowMs: 2, maxSpeedKmh: 300 },
     store: { synchronous: 'full', checkpointIntervalMs: 1000 },
     log: { level: 'info' },
   };

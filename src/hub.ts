@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { deviceSources } from '../devices/registry.js';
+import { osmandDeviceIdentifier } from '../devices/traccar/decoder.js';
+import { OWNTRACKS_HTTP_REPLY } from '../devices/owntracks/decoder.js';
 import { createBroker, type Broker } from './broker/broker.js';
+import { createAttemptLimiter } from './broker/connection-limits.js';
 import type { HubConfig } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { createEventBus, type EventBus } from './core/event-bus.js';
@@ -11,6 +14,7 @@ import { deviceStatus, type DeviceStatus } from './household/device-status.js';
 import { createHouseholdService, type HouseholdService } from './household/household-service.js';
 import { buildServer } from './http/server.js';
 import { createGroupCommit, type GroupCommit } from './ingest/group-commit.js';
+import { defaultGpsHygiene } from './ingest/gps-hygiene.js';
 import { createIngestService, type IngestService } from './ingest/ingest-service.js';
 import { startCheckpointer, type Checkpointer } from './store/checkpointer.js';
 import { databasePath, openDatabase } from './store/database.js';
@@ -93,11 +97,18 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   const commit = createGroupCommit({
     store,
     windowMs: config.ingest.commitWindowMs,
+    gpsHygiene: { maxFutureMs: defaultGpsHygiene.maxFutureMs, maxSpeedKmh: config.ingest.maxSpeedKmh },
+    now: () => clock.now(),
     log: ingestLog,
     deviceNum: (id) => household.view().deviceNums.get(id),
     onCommitted: (result, seconds) => {
-      ingest.committed(result.committed.length, seconds);
+      // A screened-out fix commits only its health part; it is counted once, as refused, not also as accepted.
+      ingest.committed(result.committed.length - result.screenedOut.length, seconds);
       if (result.duplicates > 0) readingsTotal.inc({ result: 'refused', reason: 'duplicate' }, result.duplicates);
+      for (const dropped of result.screenedOut) {
+        readingsTotal.inc({ result: 'refused', reason: dropped.reason });
+        ingestLog.info({ device: dropped.deviceId, reason: dropped.reason, detail: dropped.detail }, 'dropped GPS fix');
+      }
       if (result.committed.length > 0) bus.emit('readingsCommitted', { readings: result.committed });
     },
   });
@@ -115,7 +126,25 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   metrics.gauge('homeward_mqtt_clients', 'Connected MQTT clients', () => broker.clientCount());
   bus.on('householdChanged', 'broker', () => broker.revalidateSessions());
 
+  const failedIngestAuth = createAttemptLimiter({ perMinute: config.mqtt.connectAttemptsPerMinute, clock });
+  const subjectFor = (username: string, password: string) =>
+    credentials.verify(username, password) ? household.view().subjects.get(username) : undefined;
   const http = await buildServer({
+    ingest: {
+      authenticate: subjectFor,
+      subjectBySecret: (secret) => {
+        // Trackers that can send only an identifier send their device's secret: find whose it is.
+        for (const subject of household.view().subjects.values()) {
+          if (subject.type === 'device' && subject.device.source === 'traccar' && credentials.verify(subject.device.id, secret)) return subject;
+        }
+        return undefined;
+      },
+      osmandIdentifier: osmandDeviceIdentifier,
+      accept: (subject, request, path) => ingest.acceptHttp(subject, request, path),
+      allowAttempt: (address) => !failedIngestAuth.exhausted(address),
+      failedAttempt: (address) => void failedIngestAuth.allow(address),
+      owntracksReply: OWNTRACKS_HTTP_REPLY,
+    },
     version: packageVersion(),
     log: log.child({ module: 'http' }),
     metrics,

@@ -11,6 +11,12 @@ export function createAttemptLimiter(options: { perMinute: number; clock: Clock 
   const refillPerMs = perMinute / 60_000;
 
   return {
+    /** Whether `address` has no attempts left, without taking one. */
+    exhausted(address: string): boolean {
+      const bucket = buckets.get(address);
+      if (bucket === undefined) return false;
+      return Math.min(perMinute, bucket.tokens + (clock.now() - bucket.at) * refillPerMs) < 1;
+    },
     /** Takes one attempt for `address`; false when its bucket is empty. */
     allow(address: string): boolean {
       const now = clock.now();

@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import swagger from '@fastify/swagger';
 import type { Logger } from '../core/logger.js';
 import { healthRoutes, type HealthService } from './health-routes.js';
+import { ingestRoutes, type IngestHttpServices } from './ingest-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
 import type { MetricsRegistry } from '../core/metrics.js';
 
@@ -14,6 +15,7 @@ export interface HttpServices {
   version: string;
   log: Logger;
   health: HealthService;
+  ingest: IngestHttpServices;
   metrics: MetricsRegistry;
   /** Addresses of reverse proxies whose X-Forwarded-For is believed. */
   trustedProxies: readonly string[];
@@ -42,6 +44,7 @@ export async function buildServer(services: HttpServices): Promise<FastifyInstan
 
   await app.register(healthRoutes, { health: services.health, version: services.version });
   await app.register(metricsRoutes, { metrics: services.metrics });
+  await app.register(ingestRoutes, { services: services.ingest });
 
   app.get('/api/docs', { schema: { hide: true } }, async () => app.swagger());
   return app;

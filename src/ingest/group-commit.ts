@@ -4,6 +4,7 @@ import { emptyDeviceState, type DeviceState } from '../store/device-state-repo.j
 import { isStoredReading } from '../store/readings-repo.js';
 import type { Store } from '../store/store.js';
 import { applyReading } from './device-state.js';
+import { screenFix, type GpsHygieneOptions } from './gps-hygiene.js';
 
 /**
  * Group commit (DESIGN.md principle 2): publishes arriving within `windowMs` share one SQLite
@@ -22,6 +23,8 @@ export interface PendingReadings {
 export interface CommitResult {
   committed: Reading[];
   duplicates: number;
+  /** Fixes dropped by GPS hygiene, by reason; their device still counts as heard from. */
+  screenedOut: Array<{ deviceId: string; reason: string; detail: string }>;
 }
 
 /** How far back a redelivered message without its own timestamp is compared (see readings repo). */
@@ -32,6 +35,8 @@ const MAX_BATCH = 2000;
 export function createGroupCommit(options: {
   store: Store;
   windowMs: number;
+  gpsHygiene: GpsHygieneOptions;
+  now: () => number;
   log: Logger;
   deviceNum: (deviceId: string) => number | undefined;
   onCommitted: (result: CommitResult, seconds: number) => void;
@@ -58,13 +63,25 @@ export function createGroupCommit(options: {
 
     const started = process.hrtime.bigint();
     const touched = new Map<number, DeviceState>();
-    const result: CommitResult = { committed: [], duplicates: 0 };
+    const result: CommitResult = { committed: [], duplicates: 0, screenedOut: [] };
+    const now = options.now();
     try {
       store.transaction(() => {
         for (const item of batch) {
-          for (const reading of item.readings) {
-            const num = options.deviceNum(reading.deviceId);
+          for (const original of item.readings) {
+            const num = options.deviceNum(original.deviceId);
             if (num === undefined) continue;
+            let reading: Reading = original;
+            if (reading.kind === 'position') {
+              // Screened here, in commit order, so a fix is compared with the one just before it even within one batch.
+              const verdict = screenFix(reading, touched.get(num) ?? states.get(num), now, options.gpsHygiene);
+              if (!verdict.keep) {
+                result.screenedOut.push({ deviceId: reading.deviceId, reason: verdict.reason, detail: verdict.detail });
+                // The position is dropped, but the tracker was heard from and its battery is real.
+                const { lat: _lat, lon: _lon, accuracyM: _acc, altitudeM: _alt, speedKmh: _speed, bearing: _bearing, ...health } = reading;
+                reading = { ...health, kind: 'health' };
+              }
+            }
             if (isStoredReading(reading)) {
               if (item.redelivery && !reading.atFromDevice && store.readings.repeatsLatest(num, reading, REDELIVERY_WINDOW_MS)) {
                 result.duplicates++;
