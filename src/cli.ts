@@ -4,7 +4,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type HubConfig } from './config.js';
 import { systemClock } from './core/clock.js';
 import { HomewardError, isHomewardError } from './core/errors.js';
+import { parseDuration } from './core/duration.js';
 import { openHome, type Home } from './hub.js';
+import { unclaimedDevices } from './installer/discover.js';
+import { createWalkTest, describeWalkEvent } from './installer/walk-test.js';
 import { runHub, startUsage } from './main.js';
 
 /**
@@ -28,6 +31,8 @@ Commands:
   status [--json]               devices (online, last seen, battery, state) and open alerts
   device credentials ID         print a device's, bridge's or integration's MQTT credential
          [--rotate] [--json]    (--rotate issues a new password; the old one stops working)
+  devices discover [--json]     devices seen on the wire that no household entry claims
+  devices walk-test             show each door opening and tracker fix as it arrives
 
 Every command takes --help. Options common to all: --data-dir DIR, --config FILE.
 Exit codes: 0 done, 1 unexpected failure, 2 bad usage or invalid input (nothing changed), 3 not found.`;
@@ -51,6 +56,20 @@ Prints the MQTT (and HTTP ingest) username and password of a device, bridge or i
 Devices reached through a bridge use the bridge's credential. --rotate issues a new password; the old
 one stops working at once. --json prints {"username","password"}.`,
 };
+
+const installerUsage: Record<string, string> = {
+  'devices discover': `Usage: homeward devices discover [--json]
+
+Lists devices the hub has seen that no household entry claims — Zigbee2MQTT's device list, and
+devices a bridge reports for which there is no entry — each with a suggested household entry.`,
+  'devices walk-test': `Usage: homeward devices walk-test [--for DURATION] [--show-location] [--json]
+
+Shows each door opening and closing, pill-box lid and tracker fix as it reaches the hub, so an
+installer can check every sensor in one tour. Stops on Ctrl-C, or after --for (e.g. "10m").
+Tracker fixes show their accuracy, not where they are, unless --show-location is given.
+--json prints one JSON object per line.`,
+};
+Object.assign(commandUsage, installerUsage);
 
 const common = {
   'data-dir': { type: 'string' },
@@ -91,7 +110,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Output)
     return -1; // keeps running; main handles exit
   }
 
-  const key = command === 'setup' || command === 'device' ? `${command} ${sub ?? ''}` : command;
+  const key = command === 'setup' || command === 'device' || command === 'devices' ? `${command} ${sub ?? ''}` : command;
   const known = commandUsage[key];
   if (known === undefined) {
     io.err(`homeward: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${usage}`);
@@ -100,7 +119,13 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Output)
   const rest = argv.slice(key.split(' ').length);
   const { values, positionals } = parseArgs({
     args: rest,
-    options: { ...common, rotate: { type: 'boolean', default: false }, output: { type: 'string' } },
+    options: {
+      ...common,
+      rotate: { type: 'boolean', default: false },
+      output: { type: 'string' },
+      for: { type: 'string' },
+      'show-location': { type: 'boolean', default: false },
+    },
     allowPositionals: true,
     strict: true,
   });
@@ -165,6 +190,41 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Output)
       if (credential === undefined) throw new HomewardError('HW_DEVICE_NO_CREDENTIAL', `${id} has no credential yet: import the household again`);
       if (values.json) io.out(JSON.stringify(credential));
       else io.out(`username: ${credential.username}\npassword: ${credential.password}${values.rotate ? '\n(rotated: the old password no longer works; reconnect the device with this one)' : ''}`);
+      return EXIT.ok;
+    }
+    case 'devices discover': {
+      const found = withHome(config, (home) => unclaimedDevices(home.store.discovery.all(), home.household.view().household.devices ?? []));
+      if (values.json) {
+        io.out(JSON.stringify({ devices: found }));
+        return EXIT.ok;
+      }
+      if (found.length === 0) io.out('No unclaimed devices seen. Pair a sensor (or restart the bridge) and try again.');
+      for (const d of found) {
+        io.out(`${d.topic}  (${d.source}${d.bridge ? ` via ${d.bridge}` : ''}${d.description ? `: ${d.description}` : ''}; last seen ${d.lastSeen})`);
+        io.out(`  suggested entry: ${JSON.stringify(d.suggested)}`);
+      }
+      return EXIT.ok;
+    }
+    case 'devices walk-test': {
+      const forMs = values.for === undefined ? undefined : parseDuration(values.for);
+      if (values.for !== undefined && forMs === undefined) throw new HomewardError('HW_USAGE', `--for ${values.for}: expected a duration such as "90s" or "10m"`);
+      const home = openHome(config);
+      const walk = createWalkTest(home.store.db, { since: systemClock.now(), showLocation: values['show-location'] === true });
+      // On stderr, so --json output stays one event per line (and a script knows when watching began).
+      io.err('Walk-test: open each door and carry each tracker; events appear as they arrive. Ctrl-C to stop.');
+      await new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          for (const event of walk.poll()) io.out(values.json ? JSON.stringify(event) : describeWalkEvent(event));
+        }, 250);
+        const stop = () => {
+          clearInterval(timer);
+          resolve();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        if (forMs !== undefined) setTimeout(stop, forMs);
+      });
+      home.close();
       return EXIT.ok;
     }
   }

@@ -112,7 +112,15 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       if (result.committed.length > 0) bus.emit('readingsCommitted', { readings: result.committed });
     },
   });
-  ingest = createIngestService({ sources: deviceSources, commit, clock, log: ingestLog, metrics: { readings: readingsTotal, commitSeconds }, bus });
+  ingest = createIngestService({
+    sources: deviceSources,
+    commit,
+    clock,
+    log: ingestLog,
+    metrics: { readings: readingsTotal, commitSeconds },
+    bus,
+    discovery: store.discovery,
+  });
 
   const broker = createBroker({
     clock,

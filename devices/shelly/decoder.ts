@@ -272,7 +272,13 @@ function decodeGateway(devices: readonly HouseholdDevice[], baseTopic: string, s
     }
   }
   if (readings.length > 0) return { status: 'readings', readings };
-  if (unknown.length > 0) return refuse('unknown_device', `no household device of this gateway is ${unknown.join(', ')}`);
+  if (unknown.length > 0) {
+    return refuse(
+      'unknown_device',
+      `no household device of this gateway is ${unknown.join(', ')}`,
+      unknown.map((address) => ({ topic: `${baseTopic}/${address}`, suggested: { name: address, source: 'shelly' as const, topic: `${baseTopic}/${address}` } })),
+    );
+  }
   return { status: 'ignored', reason: `${method} of the gateway itself` };
 }
 

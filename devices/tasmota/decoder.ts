@@ -134,7 +134,11 @@ function decodeZbReceived(
   }
   if (readings.length === 0) {
     if (unknown.length === 0) return { status: 'ignored', reason: 'empty ZbReceived' };
-    return refuse('unknown_device', `no household device of this bridge is named ${unknown.join(', ')}`);
+    return refuse(
+      'unknown_device',
+      `no household device of this bridge is named ${unknown.join(', ')}`,
+      unknown.map((name) => ({ topic: `${baseTopic}/${name}`, suggested: { name, source: 'tasmota' as const, topic: `${baseTopic}/${name}` } })),
+    );
   }
   return { status: 'readings', readings };
 }

@@ -249,7 +249,12 @@ export function decodeZigbee2mqtt(subject: CredentialSubject, message: MqttMessa
   const isCommand = /\/(set|get)(\/[^/]+)?$/.test(message.topic);
   if (claim === undefined) {
     if (isCommand) return { status: 'ignored', reason: 'device command' };
-    return refuse('unknown_device', `no household device of bridge ${bridge.id} has topic ${message.topic.replace(/\/availability$/, '')}`);
+    const deviceTopic = message.topic.replace(/\/availability$/, '');
+    const discovered = [{ topic: deviceTopic, suggested: { name: deviceTopic.slice(base.length + 1), source: 'zigbee2mqtt' as const, bridge: bridge.id, topic: deviceTopic } }];
+    // Zigbee2MQTT republishes (retained) availability for every paired device at each start: bulbs and
+    // remotes the household does not use are not refusals worth counting, only worth discovering.
+    if (deviceTopic !== message.topic) return { status: 'ignored', reason: 'availability of a device no household entry claims', discovered };
+    return refuse('unknown_device', `no household device of bridge ${bridge.id} has topic ${deviceTopic}`, discovered);
   }
   const { device, rest: suffix } = claim;
   if (suffix === '') return decodeState(device, message.payload, context);

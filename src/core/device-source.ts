@@ -33,8 +33,8 @@ export type DecodeOutcome =
   | { status: 'readings'; readings: Reading[]; discovered?: DiscoveredDevice[] }
   /** Understood and deliberately not stored (a bridge's log line, an OwnTracks waypoint list). */
   | { status: 'ignored'; reason: string; discovered?: DiscoveredDevice[] }
-  /** Not acceptable: unknown topic or device, or a payload that does not validate. */
-  | { status: 'refused'; reason: RefusalReason; detail: string };
+  /** Not acceptable: unknown topic or device, or a payload that does not validate. An unknown device may still be worth discovering. */
+  | { status: 'refused'; reason: RefusalReason; detail: string; discovered?: DiscoveredDevice[] };
 
 /** Reasons counted in homeward_readings_total{result="refused",reason}. Keep the set small and stable. */
 export type RefusalReason =
@@ -107,6 +107,6 @@ export interface DeviceSource {
 }
 
 /** Refusal helper for decoders. */
-export function refuse(reason: RefusalReason, detail: string): DecodeOutcome {
-  return { status: 'refused', reason, detail };
+export function refuse(reason: RefusalReason, detail: string, discovered?: DiscoveredDevice[]): DecodeOutcome {
+  return discovered === undefined ? { status: 'refused', reason, detail } : { status: 'refused', reason, detail, discovered };
 }

@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
-import type { CredentialSubject, DecodeOutcome, DeviceSource, HttpIngestRequest, MqttMessage } from '../core/device-source.js';
+import type { CredentialSubject, DecodeOutcome, DeviceSource, DiscoveredDevice, HttpIngestRequest, MqttMessage } from '../core/device-source.js';
 import type { EventBus } from '../core/event-bus.js';
-import type { SourceId } from '../core/household.js';
+import type { HouseholdDevice, SourceId } from '../core/household.js';
 import type { Logger } from '../core/logger.js';
 import type { Counter, Histogram } from '../core/metrics.js';
 import type { GroupCommit } from './group-commit.js';
@@ -16,6 +16,11 @@ export interface IngestMetrics {
   commitSeconds: Histogram;
 }
 
+/** Where devices no household entry claims are written down for `devices discover`. */
+export interface DiscoverySink {
+  record(entry: { topic: string; source: string; bridgeId?: string; description?: string; suggested: Partial<HouseholdDevice> }, at: number): void;
+}
+
 export type IngestAnswer = { accepted: true; stored: number } | { accepted: false; reason: string; detail: string };
 
 const LOG_EVERY_MS = 60_000;
@@ -27,8 +32,9 @@ export function createIngestService(options: {
   log: Logger;
   metrics: IngestMetrics;
   bus: EventBus;
+  discovery: DiscoverySink;
 }) {
-  const { sources, commit, clock, log, metrics, bus } = options;
+  const { sources, commit, clock, log, metrics, bus, discovery } = options;
   const lastLogged = new Map<string, { at: number; suppressed: number }>();
 
   function sourceOf(subject: CredentialSubject): DeviceSource | undefined {
@@ -57,6 +63,23 @@ export function createIngestService(options: {
     return { accepted: false, reason, detail };
   }
 
+  function remember(subject: CredentialSubject, found: readonly DiscoveredDevice[], at: number): void {
+    const source = sourceOf(subject);
+    if (source === undefined) return;
+    const bridgeId = subject.type === 'bridge' ? subject.bridge.id : undefined;
+    const claimed = new Set([...(subject.type === 'bridge' ? subject.devices : [])].map((d) => d.topic));
+    try {
+      for (const entry of found) {
+        if (claimed.has(entry.topic)) continue;
+        const suggested: Partial<HouseholdDevice> = { ...entry.suggested, source: source.id, ...(bridgeId ? { bridge: bridgeId } : {}) };
+        discovery.record({ topic: entry.topic, source: source.id, ...(bridgeId ? { bridgeId } : {}), ...(entry.description ? { description: entry.description } : {}), suggested }, at);
+      }
+    } catch (error) {
+      // Discovery is a convenience for installers; failing to note one must never refuse a reading.
+      log.warn({ err: error }, 'could not record a discovered device');
+    }
+  }
+
   function decodeSafely(run: () => DecodeOutcome | undefined): DecodeOutcome | undefined {
     try {
       return run();
@@ -74,6 +97,9 @@ export function createIngestService(options: {
     receivedAt: number,
     done: (error: Error | null, answer: IngestAnswer) => void,
   ): void {
+    if (outcome !== undefined && outcome.status !== 'readings' && outcome.discovered !== undefined && outcome.discovered.length > 0) {
+      remember(subject, outcome.discovered, receivedAt);
+    }
     if (outcome === undefined) {
       done(null, refused(subject, topic, 'unknown_topic', 'this device source does not take messages here'));
       return;

@@ -104,4 +104,20 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'devices seen on the wire that no household entry claims',
+    sql: `
+      CREATE TABLE discovered_devices (
+        topic         TEXT    PRIMARY KEY,
+        source        TEXT    NOT NULL,
+        bridge_id     TEXT,
+        description   TEXT,
+        suggested     TEXT    NOT NULL,
+        first_seen_at INTEGER NOT NULL,
+        last_seen_at  INTEGER NOT NULL,
+        messages      INTEGER NOT NULL DEFAULT 1
+      );
+    `,
+  },
 ];

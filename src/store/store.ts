@@ -3,6 +3,7 @@ import { createCredentialsRepo } from './credentials-repo.js';
 import type { Db } from './database.js';
 import { createDeviceStateRepo } from './device-state-repo.js';
 import { createDevicesRepo } from './devices-repo.js';
+import { createDiscoveryRepo } from './discovery-repo.js';
 import { createHouseholdRepo } from './household-repo.js';
 import { createReadingsRepo } from './readings-repo.js';
 
@@ -16,6 +17,7 @@ export function createStore(db: Db) {
     credentials: createCredentialsRepo(db),
     readings: createReadingsRepo(db),
     deviceState: createDeviceStateRepo(db),
+    discovery: createDiscoveryRepo(db),
     /** Runs `work` in one IMMEDIATE transaction (writers queue behind each other instead of failing). */
     transaction<T>(work: () => T): T {
       return db.transaction(work).immediate();
