@@ -1,5 +1,6 @@
 import type { DeviceSource } from '../../src/core/device-source.js';
 import { decodeNative, nativeTopic } from './decoder.js';
+import { nativeSimulator } from './simulator.js';
 
 export const nativeSource: DeviceSource = {
   id: 'native',
@@ -10,4 +11,5 @@ export const nativeSource: DeviceSource = {
   publishTopics: (subject) => (subject.type === 'device' ? [nativeTopic(subject.device.id, 'door').replace(/door$/, '+')] : []),
   subscribeTopics: (subject) => (subject.type === 'device' ? [nativeTopic(subject.device.id, 'commands/#')] : []),
   decodeMqtt: decodeNative,
+  simulator: nativeSimulator,
 };
