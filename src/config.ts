@@ -119,11 +119,15 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function merge(base: Record<string, unknown>, layer: Record<string, unknown>): Record<string, unknown> {
+/** Keys that would reach an object's prototype rather than the configuration. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function merge(base: Record<string, unknown>, layer: Record<string, unknown>, at = ''): Record<string, unknown> {
   const result: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(layer)) {
+    if (FORBIDDEN_KEYS.has(key)) throw new HomewardError('HW_CONFIG_INVALID', `invalid configuration:\n  config ${at}${key}: is not a known field`);
     const current = result[key];
-    result[key] = isPlainObject(current) && isPlainObject(value) ? merge(current, value) : value;
+    result[key] = isPlainObject(current) && isPlainObject(value) ? merge(current, value, `${at}${key}.`) : value;
   }
   return result;
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config.js';
 import { isHomewardError } from './core/errors.js';
-import { createHub } from './hub.js';
+import { createHub, type Hub } from './hub.js';
 import { createLogger } from './logging.js';
 import { demoHousehold } from './simulate/demo-household.js';
 import { startDemoHome, type DemoHome } from './simulate/demo-home.js';
@@ -51,25 +51,9 @@ export async function runHub(argv: string[]): Promise<void> {
     return;
   }
 
-  const hub = await createHub({ config, log });
-  if (values.demo) hub.household.import(demoHousehold);
-  const { mqttPort } = await hub.start();
-  const httpAddress = await hub.http.listen({ port: config.http.port, host: config.host });
-  log.info({ mqttPort, http: httpAddress, dataDir: config.dataDir }, `Homeward is running: MQTT on port ${mqttPort}, dashboard at ${httpAddress}`);
-
+  // Signals are handled from the first moment, so a stop during start-up is still a clean stop.
+  let hub: Hub | undefined;
   let demo: DemoHome | undefined;
-  if (values.demo) {
-    demo = startDemoHome({
-      mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
-      credentialOf: (id) => {
-        const credential = hub.credentials.reveal(id);
-        if (credential === undefined) throw new Error(`demo device ${id} has no credential`);
-        return credential;
-      },
-      log: log.child({ module: 'demo' }),
-    });
-  }
-
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {
@@ -86,7 +70,7 @@ export async function runHub(argv: string[]): Promise<void> {
     force.unref();
     void (async () => {
       await demo?.stop();
-      await hub.stop();
+      await hub?.stop();
       log.info('stopped');
       process.exit(0);
     })().catch((error: unknown) => {
@@ -96,6 +80,25 @@ export async function runHub(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+
+  hub = await createHub({ config, log });
+  if (values.demo) hub.household.import(demoHousehold);
+  const { mqttPort } = await hub.start();
+  const httpAddress = await hub.http.listen({ port: config.http.port, host: config.host });
+  log.info({ mqttPort, http: httpAddress, dataDir: config.dataDir }, `Homeward is running: MQTT on port ${mqttPort}, dashboard at ${httpAddress}`);
+
+  if (values.demo) {
+    const running = hub;
+    demo = startDemoHome({
+      mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+      credentialOf: (id) => {
+        const credential = running.credentials.reveal(id);
+        if (credential === undefined) throw new Error(`demo device ${id} has no credential`);
+        return credential;
+      },
+      log: log.child({ module: 'demo' }),
+    });
+  }
 }
 
 // Run when executed directly (npm start), not when imported by the CLI.

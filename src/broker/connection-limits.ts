@@ -15,13 +15,14 @@ export function createAttemptLimiter(options: { perMinute: number; clock: Clock 
     exhausted(address: string): boolean {
       const bucket = buckets.get(address);
       if (bucket === undefined) return false;
-      return Math.min(perMinute, bucket.tokens + (clock.now() - bucket.at) * refillPerMs) < 1;
+      return Math.min(perMinute, bucket.tokens + Math.max(0, clock.now() - bucket.at) * refillPerMs) < 1;
     },
     /** Takes one attempt for `address`; false when its bucket is empty. */
     allow(address: string): boolean {
       const now = clock.now();
       const bucket = buckets.get(address) ?? { tokens: perMinute, at: now };
-      bucket.tokens = Math.min(perMinute, bucket.tokens + (now - bucket.at) * refillPerMs);
+      // A clock stepping back (NTP on a Pi with no RTC) must not drain the bucket: count no time at all.
+      bucket.tokens = Math.min(perMinute, bucket.tokens + Math.max(0, now - bucket.at) * refillPerMs);
       bucket.at = now;
       if (bucket.tokens < 1) {
         buckets.set(address, bucket);

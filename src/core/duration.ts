@@ -23,5 +23,5 @@ export function formatDuration(ms: number): string {
     if (count > 0) text += `${count}${unit}`;
     rest -= count * size;
   }
-  return text;
+  return text || '0s';
 }

@@ -1,7 +1,8 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../core/clock.js';
+import { HomewardError } from '../core/errors.js';
 import type { CredentialSubjectType, CredentialsRepo } from '../store/credentials-repo.js';
 
 /**
@@ -14,6 +15,8 @@ import type { CredentialSubjectType, CredentialsRepo } from '../store/credential
  * working at once. SHA-256 rather than scrypt is deliberate: these are 192-bit random secrets, which no
  * slow hash protects further, and a flapping Zigbee bridge reconnecting should cost microseconds.
  */
+const KEY_BYTES = 32;
+
 export interface DeviceCredential {
   username: string;
   password: string;
@@ -24,16 +27,25 @@ export function credentialKeyPath(dataDir: string): string {
 }
 
 function loadOrCreateKey(file: string): Buffer {
-  if (existsSync(file)) return readFileSync(file);
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const key = randomBytes(32);
-  // 'wx' so two processes starting together cannot both write a key: the loser reads the winner's.
-  try {
-    writeFileSync(file, key, { mode: 0o600, flag: 'wx' });
-  } catch {
-    return readFileSync(file);
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    // Written whole under a temporary name, then linked into place: the key file never exists empty
+    // or half-written, and if two processes race, the second link fails and both read the winner's key.
+    const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(temporary, randomBytes(KEY_BYTES), { mode: 0o600 });
+    try {
+      linkSync(temporary, file);
+    } catch {
+      // Someone else's key got there first.
+    } finally {
+      unlinkSync(temporary);
+    }
   }
-  chmodSync(file, 0o600);
+  const key = readFileSync(file);
+  // An empty or short key would make every password guessable from its username: refuse it.
+  if (key.length !== KEY_BYTES) {
+    throw new HomewardError('HW_STORE', `credential key ${file} is ${key.length} bytes, expected ${KEY_BYTES}: restore it from a backup, or delete it and rotate every device credential`);
+  }
   return key;
 }
 

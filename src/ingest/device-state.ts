@@ -15,8 +15,10 @@ export function applyReading(state: DeviceState, reading: Reading, receivedAt: n
     next.battery = reading.battery;
     next.batteryAt = reading.at;
   }
-  if (reading.linkQuality !== undefined && newer(state.batteryAt ?? state.lastSeenAt)) next.linkQuality = reading.linkQuality;
-  if (reading.voltageMv !== undefined && newer(state.batteryAt ?? state.lastSeenAt)) next.voltageMv = reading.voltageMv;
+  // Link quality and voltage describe the radio and cells as each message arrives: take them in
+  // order of receipt (comparing a device's clock with ours would freeze them for a slow device clock).
+  if (reading.linkQuality !== undefined) next.linkQuality = reading.linkQuality;
+  if (reading.voltageMv !== undefined) next.voltageMv = reading.voltageMv;
 
   switch (reading.kind) {
     case 'door':

@@ -93,7 +93,8 @@ export function createReadingsRepo(db: Db) {
       let at = reading.at;
       for (;;) {
         if (tryInsert(num, reading, at)) return { stored: true, at };
-        if (reading.atFromDevice && at === reading.at && sameAsStored(num, reading, at)) return { stored: false };
+        // Check every slot probed: a redelivery of a reading that was itself moved on must match where it landed.
+        if (reading.atFromDevice && sameAsStored(num, reading, at)) return { stored: false };
         at++;
       }
     },

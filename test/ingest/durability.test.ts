@@ -26,22 +26,25 @@ function household(): Household {
   };
 }
 
-/** Publishes numbered fixes with up to `window` in flight; records each one whose PUBACK arrived. */
-function publishUntilKilled(client: MqttClient, deviceId: string, acked: Set<string>, startSeq: number): void {
-  let seq = startSeq;
+/**
+ * Publishes numbered fixes with up to `window` in flight; records each one whose PUBACK arrived.
+ * The sequence continues across rounds, one microdegree a fix, so the track stays physically plausible
+ * and GPS hygiene (which drops impossible jumps) keeps every fix.
+ */
+function publishUntilKilled(client: MqttClient, deviceId: string, acked: Set<string>, next: { seq: number }): void {
   const window = 8;
-  const next = () => {
+  const publishOne = () => {
     if (!client.connected) return;
-    const mine = seq++;
+    const mine = next.seq++;
     // The sequence number rides in the longitude (microdegrees), so each fix is distinct and findable.
-    const payload = JSON.stringify({ lat: 51.5, lon: -(mine / 1e6), acc: 5 });
+    const payload = JSON.stringify({ lat: 51.5, lon: -(mine / 1e6), acc: 20 });
     client.publish(`homeward/devices/${deviceId}/tracker`, payload, { qos: 1 }, (error) => {
       if (error) return;
       acked.add(`${deviceId}:${-mine}`);
-      next();
+      publishOne();
     });
   };
-  for (let i = 0; i < window; i++) next();
+  for (let i = 0; i < window; i++) publishOne();
 }
 
 describe('durability under SIGKILL', () => {
@@ -58,6 +61,7 @@ describe('durability under SIGKILL', () => {
 
   it(`loses no acknowledged reading and stores none twice, over ${ROUNDS} kills`, async () => {
     const acked = new Set<string>();
+    const sequences = credentials.map(() => ({ seq: 1 }));
     for (let round = 0; round < ROUNDS; round++) {
       const mqttPort = await freePort();
       const httpPort = await freePort();
@@ -67,7 +71,7 @@ describe('durability under SIGKILL', () => {
         credentials.map((c, i) => connectClient(`mqtt://127.0.0.1:${mqttPort}`, { ...c, clientId: `durable-${i}`, reconnectPeriod: 0 })),
       );
       const before = acked.size;
-      clients.forEach((client, i) => publishUntilKilled(client, `tracker-${i}`, acked, round * 1_000_000 + 1));
+      clients.forEach((client, i) => publishUntilKilled(client, `tracker-${i}`, acked, sequences[i]!));
       // Kill after a different number of acknowledgements each round: somewhere mid-stream.
       const killAfter = 150 + round * 170;
       await new Promise<void>((resolve) => {

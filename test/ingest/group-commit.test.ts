@@ -1,0 +1,243 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createManualClock, type ManualClock } from '../../src/core/clock.js';
+import type { Logger } from '../../src/core/logger.js';
+import type { DoorReading, HealthReading, PositionReading, Reading } from '../../src/core/readings.js';
+import { defaultGpsHygiene } from '../../src/ingest/gps-hygiene.js';
+import { createGroupCommit, type CommitResult, type GroupCommit } from '../../src/ingest/group-commit.js';
+import { databasePath, openDatabase, type Db } from '../../src/store/database.js';
+import { createStore, type Store } from '../../src/store/store.js';
+
+const T = Date.UTC(2025, 7, 1, 1, 0, 0);
+
+/** A logger that keeps what it is told, so a test can see the one line a failed commit writes. */
+function recordingLogger(lines: Array<{ level: string; msg: string | undefined }>): Logger {
+  const log = (level: string) => (obj: object | string, msg?: string) => {
+    lines.push({ level, msg: typeof obj === 'string' ? obj : msg });
+  };
+  const logger: Logger = {
+    child: () => logger,
+    trace: log('trace'),
+    debug: log('debug'),
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+    fatal: log('fatal'),
+  };
+  return logger;
+}
+
+let dir: string;
+let db: Db;
+let store: Store;
+let clock: ManualClock;
+let nums: Map<string, number>;
+let logLines: Array<{ level: string; msg: string | undefined }>;
+let commits: CommitResult[];
+let commit: GroupCommit;
+
+function createCommit(): GroupCommit {
+  return createGroupCommit({
+    store,
+    // A long window: the tests flush by hand, so no timer ever decides what is in a batch.
+    windowMs: 60_000,
+    gpsHygiene: defaultGpsHygiene,
+    now: () => clock.now(),
+    log: recordingLogger(logLines),
+    deviceNum: (id) => nums.get(id),
+    onCommitted: (result) => commits.push(result),
+  });
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'homeward-commit-'));
+  db = openDatabase(databasePath(dir), { synchronous: 'normal' });
+  store = createStore(db);
+  clock = createManualClock(T);
+  store.transaction(() =>
+    store.devices.sync(
+      [
+        { id: 'front-door', name: 'Front door', kind: 'door', source: 'native', exit: true },
+        { id: 'mum-phone', name: 'Phone', kind: 'tracker', source: 'native' },
+      ],
+      T,
+    ),
+  );
+  nums = new Map(store.devices.all().map((d) => [d.id, d.num]));
+  logLines = [];
+  commits = [];
+  commit = createCommit();
+});
+afterEach(() => {
+  commit.flush();
+  if (db.open) db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const door = (open: boolean, at: number, atFromDevice: boolean, battery?: number): DoorReading => ({
+  kind: 'door',
+  deviceId: 'front-door',
+  at,
+  atFromDevice,
+  open,
+  ...(battery === undefined ? {} : { battery }),
+});
+const fix = (at: number): PositionReading => ({ kind: 'position', deviceId: 'mum-phone', at, atFromDevice: false, lat: 51.5072, lon: -0.1276, accuracyM: 10 });
+
+/** Enqueues each delivery and commits them as one batch, as the window would; returns what each publisher was told. */
+function deliver(...deliveries: Array<{ readings: Reading[]; receivedAt?: number; redelivery?: boolean }>): Array<Error | null | 'pending'> {
+  const answers: Array<Error | null | 'pending'> = deliveries.map(() => 'pending');
+  deliveries.forEach((d, i) =>
+    commit.enqueue({
+      readings: d.readings,
+      receivedAt: d.receivedAt ?? clock.now(),
+      redelivery: d.redelivery ?? false,
+      done: (error) => (answers[i] = error),
+    }),
+  );
+  expect(commit.pendingCount()).toBe(deliveries.length);
+  commit.flush();
+  return answers;
+}
+
+function doorRows(): Array<{ at: number; open: number }> {
+  return db.prepare('SELECT at, open FROM door_readings ORDER BY at').all() as Array<{ at: number; open: number }>;
+}
+
+const frontDoorState = () => commit.state(nums.get('front-door') as number);
+
+describe('group commit', () => {
+  it('commits a batch, answers every publisher after the commit, and reports it', () => {
+    const answers = deliver({ readings: [door(true, T, false)] }, { readings: [fix(T)] });
+    expect(answers).toEqual([null, null]);
+    expect(commit.pendingCount()).toBe(0);
+    expect(doorRows()).toEqual([{ at: T, open: 1 }]);
+    expect(commits).toHaveLength(1);
+    expect(commits[0]?.committed).toHaveLength(2);
+    expect(commits[0]?.duplicates).toBe(0);
+    expect(frontDoorState()).toMatchObject({ doorOpen: true, doorAt: T, online: true });
+  });
+
+  it('persists device state in the same transaction, and a new group commit over the file starts from it', () => {
+    deliver({ readings: [door(true, T, false, 87)] });
+    const persisted = store.deviceState.loadAll().get(nums.get('front-door') as number);
+    expect(persisted).toEqual(frontDoorState());
+    const restarted = createCommit();
+    expect(restarted.state(nums.get('front-door') as number)).toEqual(frontDoorState());
+  });
+
+  it('a reading with a device timestamp delivered twice is stored once, and both deliveries are acknowledged', () => {
+    expect(deliver({ readings: [door(true, T, true)] })).toEqual([null]);
+    clock.advance(2000);
+    expect(deliver({ readings: [door(true, T, true)], redelivery: true })).toEqual([null]);
+    expect(doorRows()).toEqual([{ at: T, open: 1 }]);
+    expect(commits.map((c) => [c.committed.length, c.duplicates])).toEqual([
+      [1, 0],
+      [0, 1],
+    ]);
+  });
+
+  it('a device-timestamped reading repeated within one batch is stored once', () => {
+    expect(deliver({ readings: [door(true, T, true)] }, { readings: [door(true, T, true)] })).toEqual([null, null]);
+    expect(doorRows()).toHaveLength(1);
+    expect(commits[0]?.duplicates).toBe(1);
+  });
+
+  it('two different readings in the same millisecond of receipt are both stored, one moved 1 ms', () => {
+    deliver({ readings: [door(true, T, false)], receivedAt: T }, { readings: [door(false, T, false)], receivedAt: T });
+    expect(doorRows()).toEqual([
+      { at: T, open: 1 },
+      { at: T + 1, open: 0 },
+    ]);
+    expect(commits[0]?.committed).toHaveLength(2);
+  });
+
+  it('a redelivered receipt-time reading equal to the latest is not stored twice', () => {
+    deliver({ readings: [door(true, T, false)], receivedAt: T });
+    clock.advance(8_000); // the device reconnects and resends with DUP set; we stamp it with the new receipt time
+    expect(deliver({ readings: [door(true, clock.now(), false)], redelivery: true })).toEqual([null]);
+    expect(doorRows()).toEqual([{ at: T, open: 1 }]);
+    expect(commits[1]).toMatchObject({ committed: [], duplicates: 1 });
+  });
+
+  it.each([
+    { name: 'not marked as a redelivery (the door re-reported)', redelivery: false, open: true, after: 8_000 },
+    { name: 'a redelivery with a different state', redelivery: true, open: false, after: 8_000 },
+    { name: 'a redelivery after the 10-minute window', redelivery: true, open: true, after: 10 * 60_000 + 1 },
+  ])('a receipt-time reading is stored again when it is $name', ({ redelivery, open, after }) => {
+    deliver({ readings: [door(true, T, false)], receivedAt: T });
+    clock.advance(after);
+    deliver({ readings: [door(open, clock.now(), false)], redelivery });
+    expect(doorRows()).toHaveLength(2);
+  });
+
+  it('an out-of-order older reading is stored but does not move the door back', () => {
+    deliver({ readings: [door(false, T + 60_000, true)], receivedAt: T + 61_000 });
+    deliver({ readings: [door(true, T, true)], receivedAt: T + 62_000 });
+    expect(doorRows()).toEqual([
+      { at: T, open: 1 },
+      { at: T + 60_000, open: 0 },
+    ]);
+    expect(frontDoorState()).toMatchObject({ doorOpen: false, doorAt: T + 60_000, lastSeenAt: T + 62_000 });
+    expect(store.deviceState.loadAll().get(nums.get('front-door') as number)).toMatchObject({ doorOpen: false, doorAt: T + 60_000 });
+  });
+
+  it('updates battery from readings and from health-only messages, which are not stored as readings', () => {
+    deliver({ readings: [door(true, T, false, 87)] });
+    expect(frontDoorState()).toMatchObject({ battery: 87, batteryAt: T });
+    clock.advance(60_000);
+    const health: HealthReading = { kind: 'health', deviceId: 'front-door', at: clock.now(), atFromDevice: false, battery: 19 };
+    deliver({ readings: [health] });
+    expect(frontDoorState()).toMatchObject({ battery: 19, batteryAt: T + 60_000, doorOpen: true });
+    expect(doorRows()).toHaveLength(1);
+    expect(commits[1]?.committed).toEqual([health]);
+  });
+
+  it('commits at once when a batch reaches 2000 publishes, without waiting for the window', () => {
+    for (let i = 0; i < 2000; i++) {
+      commit.enqueue({ readings: [door(i % 2 === 0, T + i, true)], receivedAt: T + i, redelivery: false, done: () => undefined });
+    }
+    expect(commit.pendingCount()).toBe(0);
+    expect(doorRows()).toHaveLength(2000);
+  });
+
+  it('flushing with nothing pending commits nothing', () => {
+    commit.flush();
+    expect(commits).toEqual([]);
+  });
+
+  describe('a failing commit', () => {
+    it('(the database refuses writes) fails every publisher in the batch and leaves state unchanged', () => {
+      deliver({ readings: [door(false, T, false, 90)] });
+      const before = structuredClone(frontDoorState());
+      const storedBefore = store.deviceState.loadAll();
+      db.pragma('query_only = ON'); // every write now fails with SQLITE_READONLY, as on a read-only remount
+      clock.advance(1000);
+      const answers = deliver({ readings: [door(true, clock.now(), false, 80)] }, { readings: [fix(clock.now())] });
+      expect(answers.every((a) => a instanceof Error)).toBe(true);
+      expect(frontDoorState()).toEqual(before);
+      expect(commits).toHaveLength(1);
+      expect(logLines.filter((l) => l.level === 'error')).toHaveLength(1);
+      db.pragma('query_only = OFF');
+      expect(doorRows()).toEqual([{ at: T, open: 0 }]);
+      expect(store.deviceState.loadAll()).toEqual(storedBefore);
+
+      // The devices resend; this time the commit succeeds.
+      expect(deliver({ readings: [door(true, clock.now(), false, 80)] })).toEqual([null]);
+      expect(frontDoorState()).toMatchObject({ doorOpen: true, battery: 80 });
+    });
+
+    it('(a statement fails halfway) rolls back what the batch had already written', () => {
+      db.exec("CREATE TEMP TRIGGER refuse_open BEFORE INSERT ON main.door_readings WHEN NEW.open = 1 BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END");
+      const answers = deliver({ readings: [fix(T)] }, { readings: [door(false, T, false)] }, { readings: [door(true, T + 5, false)] });
+      expect(answers.map((a) => (a instanceof Error ? a.message : a))).toEqual(['disk I/O error', 'disk I/O error', 'disk I/O error']);
+      expect(doorRows()).toEqual([]);
+      expect(db.prepare('SELECT COUNT(*) AS n FROM position_readings').get()).toEqual({ n: 0 });
+      expect(store.deviceState.loadAll().size).toBe(0);
+      expect(commit.states().size).toBe(0);
+      expect(commits).toEqual([]);
+    });
+  });
+});
