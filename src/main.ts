@@ -52,7 +52,7 @@ export async function runHub(argv: string[]): Promise<void> {
   }
 
   // Signals are handled from the first moment, so a stop during start-up is still a clean stop.
-  let hub: Hub | undefined;
+  let hub: Hub | undefined = undefined;
   let demo: DemoHome | undefined;
   let stopping = false;
   const shutdown = (signal: string) => {
