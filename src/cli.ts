@@ -33,6 +33,7 @@ Commands:
          [--rotate] [--json]    (--rotate issues a new password; the old one stops working)
   devices discover [--json]     devices seen on the wire that no household entry claims
   devices walk-test             show each door opening and tracker fix as it arrives
+  simulate SCENARIO             play a scenario (night-exit-leaves-zone, double-dose, …) against the running hub
 
 Every command takes --help. Options common to all: --data-dir DIR, --config FILE.
 Exit codes: 0 done, 1 unexpected failure, 2 bad usage or invalid input (nothing changed), 3 not found.`;
@@ -108,6 +109,11 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Output)
     }
     await runHub(argv.slice(1));
     return -1; // keeps running; main handles exit
+  }
+  // `simulate` lives in src/simulate/simulate-command.ts, with its own options (--speed, --mqtt, --http) and help.
+  if (command === 'simulate') {
+    const { runSimulateCommand } = await import('./simulate/simulate-command.js');
+    return runSimulateCommand(argv.slice(1), env, io);
   }
 
   const key = command === 'setup' || command === 'device' || command === 'devices' ? `${command} ${sub ?? ''}` : command;

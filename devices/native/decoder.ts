@@ -70,7 +70,8 @@ export function decodeNative(
   if (parts.length !== 4 || `${parts[0]}/${parts[1]}` !== NATIVE_TOPIC_ROOT || parts[2] !== device.id) {
     return refuse('unknown_topic', `expected ${NATIVE_TOPIC_ROOT}/${device.id}/<door|tracker|pillbox|status>`);
   }
-  const topicKind = topicKinds[kindName as keyof typeof topicKinds];
+  // Own keys only: a topic ending in "constructor" or "valueOf" must not reach Object's prototype.
+  const topicKind = kindName !== undefined && Object.hasOwn(topicKinds, kindName) ? topicKinds[kindName as keyof typeof topicKinds] : undefined;
   if (topicKind === undefined) {
     return refuse('unknown_topic', `unknown kind "${kindName}"; expected door, tracker, pillbox or status`);
   }

@@ -1,11 +1,16 @@
-import mqtt from 'mqtt';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Clock } from '../core/clock.js';
+import type { Household } from '../core/household.js';
 import type { Logger } from '../core/logger.js';
 import type { DeviceCredential } from '../household/credentials.js';
+import { demoHousehold } from './demo-household.js';
+import { runScenario, type Sleep } from './run-scenario.js';
 
 /**
- * A simulated home for `npm start -- --demo`: each device is its own MQTT client, with its own
- * credential, publishing the native format over the real broker — so a newcomer watches real
- * readings flow. Full scenarios in every source's format come with `homeward simulate`.
+ * A simulated home for `npm start -- --demo`: the `quiet-day` scenario replayed in a loop through
+ * runScenario, so a newcomer watches the same real-format messages, over the real broker with each
+ * device's own credential, that `homeward simulate` sends. At 60× a day at home takes about a quarter
+ * of an hour; the first fix arrives at once.
  */
 export interface DemoHome {
   stop(): Promise<void>;
@@ -15,46 +20,54 @@ export function startDemoHome(options: {
   mqttUrl: string;
   credentialOf: (deviceId: string) => DeviceCredential;
   log: Logger;
-  everyMs?: number;
+  /** The household the hub runs; the demo household by default. */
+  household?: Household;
+  /** For devices that post over HTTP; the demo household has none. */
+  httpUrl?: string;
+  /** Simulated seconds per real second; default 60. */
+  speed?: number;
+  /** Time and waiting, injectable so a test can replay a day without waiting for it. */
+  clock?: Clock;
+  sleep?: Sleep;
 }): DemoHome {
-  const every = options.everyMs ?? 2000;
-  const connect = (id: string) => {
-    const { username, password } = options.credentialOf(id);
-    return mqtt.connect(options.mqttUrl, { clientId: `demo-${id}`, username, password, reconnectPeriod: 1000 });
-  };
-  const door = connect('front-door');
-  const phone = connect('mum-phone');
-  const pillbox = connect('pillbox');
-  let tick = 0;
-  let doorOpen = false;
-  let battery = 96;
+  const controller = new AbortController();
+  const { signal } = controller;
+  const household = options.household ?? demoHousehold;
+  const pauseAfterFailureMs = 5000;
+  const pauseBetweenDaysMs = 5000;
+  const sleep: Sleep = options.sleep ?? ((ms, s) => delay(ms, undefined, s ? { signal: s } : {}));
 
-  const timer = setInterval(() => {
-    tick++;
-    // Wander gently around the home zone (about 40 m), as a phone in a pocket does.
-    const angle = tick / 6;
-    phone.publish(
-      'homeward/devices/mum-phone/tracker',
-      JSON.stringify({ lat: 51.5072 + 0.0003 * Math.sin(angle), lon: -0.1276 + 0.0004 * Math.cos(angle), acc: 12, battery }),
-      { qos: 1 },
-    );
-    if (tick % 3 === 1) {
-      doorOpen = !doorOpen;
-      door.publish('homeward/devices/front-door/door', JSON.stringify({ open: doorOpen, battery: 87 }), { qos: 1 });
+  const loop = (async () => {
+    for (let round = 1; !signal.aborted; round++) {
+      try {
+        const summary = await runScenario({
+          household,
+          credentialOf: options.credentialOf,
+          scenario: 'quiet-day',
+          mqttUrl: options.mqttUrl,
+          ...(options.httpUrl !== undefined ? { httpUrl: options.httpUrl } : {}),
+          speed: options.speed ?? 60,
+          signal,
+          sleep,
+          ...(options.clock !== undefined ? { clock: options.clock } : {}),
+        });
+        options.log.info({ round, messages: summary.sent.mqtt + summary.sent.http }, 'demo day replayed; starting the next');
+        // A breath between days, so the last reading of one and the first of the next never share a second.
+        await sleep(pauseBetweenDaysMs, signal).catch(() => undefined);
+      } catch (error) {
+        if (signal.aborted) return;
+        // A hub restarting under the demo is no reason to stop it: try again shortly.
+        options.log.warn({ err: error, round }, 'demo replay failed; retrying');
+        await sleep(pauseAfterFailureMs, signal).catch(() => undefined);
+      }
     }
-    if (tick % 7 === 0) {
-      const compartment = 1 + ((tick / 7) % 2);
-      pillbox.publish('homeward/devices/pillbox/pillbox', JSON.stringify({ compartment, open: true }), { qos: 1 });
-      setTimeout(() => pillbox.publish('homeward/devices/pillbox/pillbox', JSON.stringify({ compartment, open: false }), { qos: 1 }), 1500);
-    }
-    if (tick % 20 === 0) battery = Math.max(5, battery - 1);
-  }, every);
-  options.log.info({ devices: 3, everyMs: every }, 'demo home started: a door, a phone and a pill box are publishing');
+  })();
+  options.log.info({ scenario: 'quiet-day', devices: household.devices?.length ?? 0 }, 'demo home started: replaying a quiet day at home');
 
   return {
     async stop() {
-      clearInterval(timer);
-      await Promise.all([door, phone, pillbox].map((client) => client.endAsync()));
+      controller.abort();
+      await loop;
     },
   };
 }

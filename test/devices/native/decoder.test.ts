@@ -42,6 +42,9 @@ describe('native decoder', () => {
     expect(decodeNative(door, message('homeward/devices/back-door/door', { open: true }), { receivedAt: RECEIVED_AT })).toMatchObject({ reason: 'unknown_topic' });
     expect(decodeNative(door, message('homeward/devices/front-door/fridge', { open: true }), { receivedAt: RECEIVED_AT })).toMatchObject({ reason: 'unknown_topic' });
     expect(decodeNative(door, message('homeward/devices/front-door/door', { open: true, battery: 140 }), { receivedAt: RECEIVED_AT })).toMatchObject({ reason: 'invalid' });
+    for (const inherited of ['valueOf', 'constructor', '__proto__', 'toString']) {
+      expect(decodeNative(door, message(`homeward/devices/front-door/${inherited}`, { open: true }), { receivedAt: RECEIVED_AT })).toMatchObject({ reason: 'unknown_topic' });
+    }
   });
 
   it('never throws on random topics and payloads', () => {
