@@ -166,6 +166,10 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Output)
     case 'status': {
       const report = withHome(config, (home) => ({
         devices: home.deviceStatuses(home.store.deviceState.loadAll(), systemClock.now()),
+        bridges: home.store.bridges
+          .all()
+          .filter((b) => b.retiredAt === null)
+          .map((b) => ({ id: b.id, source: b.source, online: b.online === true, lastSeen: b.lastSeenAt === null ? null : new Date(b.lastSeenAt).toISOString() })),
         // Alerts arrive with the rules (issue 4); until then there are none to list.
         alerts: [] as Array<{ id: string; type: string; status: string; deviceId: string | null; raisedAt: string }>,
       }));
@@ -173,6 +177,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Output)
         io.out(JSON.stringify(report));
         return EXIT.ok;
       }
+      for (const b of report.bridges) io.out(`${b.online ? 'online ' : 'OFFLINE'}  ${b.id.padEnd(20)} bridge   ${b.source.padEnd(9)} last seen ${b.lastSeen ?? 'never'}`);
       if (report.devices.length === 0) io.out('No devices yet: import a household document with `homeward setup import FILE`.');
       for (const d of report.devices) {
         const battery = d.battery === null ? '' : `  battery ${d.battery}%`;

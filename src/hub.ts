@@ -120,6 +120,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     metrics: { readings: readingsTotal, commitSeconds },
     bus,
     discovery: store.discovery,
+    bridgeHealth: store.bridges,
   });
 
   const broker = createBroker({

@@ -199,7 +199,7 @@ function decodeGateway(devices: readonly HouseholdDevice[], baseTopic: string, s
   if (suffix === 'online') {
     const online = decodeOnline(payload);
     if (online === undefined) return refuse('invalid', 'online must be true or false');
-    return { status: 'ignored', reason: `bridge state ${online ? 'online' : 'offline'}` };
+    return { status: 'ignored', reason: `bridge state ${online ? 'online' : 'offline'}`, bridgeOnline: online };
   }
   if (suffix !== 'events/rpc') return { status: 'ignored', reason: `gateway ${suffix.split('/')[0] ?? ''} not used` };
   const parsed = parseFrame(payload);

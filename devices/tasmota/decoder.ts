@@ -155,7 +155,7 @@ function decodeBridge(devices: readonly HouseholdDevice[], baseTopic: string, pr
   if (prefix === 'tele' && suffix === 'LWT') {
     const state = decodeLwt(payload);
     if (state === undefined) return refuse('invalid', 'LWT must be Online or Offline');
-    return { status: 'ignored', reason: `bridge state ${state}` };
+    return { status: 'ignored', reason: `bridge state ${state}`, bridgeOnline: state === 'online' };
   }
   // ZbReceived arrives on tele/<topic>/SENSOR (older builds: RESULT), or tele/<topic>/<device>/SENSOR with SetOption89.
   const last = suffix.split('/').pop();

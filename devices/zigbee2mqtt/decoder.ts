@@ -224,7 +224,7 @@ function decodeBridgeTopic(bridge: HouseholdBridge, devices: readonly HouseholdD
   if (rest === 'state') {
     const state = parseZigbee2mqttAvailability(payload);
     if (state === undefined) return refuse('invalid', 'bridge/state must be online/offline or {"state":"online"|"offline"}');
-    return { status: 'ignored', reason: `bridge state ${state}` };
+    return { status: 'ignored', reason: `bridge state ${state}`, bridgeOnline: state === 'online' };
   }
   if (rest === 'devices') return decodeBridgeDevices(bridge, devices, payload);
   // info, logging, log, event, groups, definitions, extensions, converters, health, request/+, response/+:

@@ -32,7 +32,7 @@ export type DecodeOutcome =
   /** Readings for household devices; may be empty (e.g. a heartbeat that only proves life). */
   | { status: 'readings'; readings: Reading[]; discovered?: DiscoveredDevice[] }
   /** Understood and deliberately not stored (a bridge's log line, an OwnTracks waypoint list). */
-  | { status: 'ignored'; reason: string; discovered?: DiscoveredDevice[] }
+  | { status: 'ignored'; reason: string; discovered?: DiscoveredDevice[]; bridgeOnline?: boolean }
   /** Not acceptable: unknown topic or device, or a payload that does not validate. An unknown device may still be worth discovering. */
   | { status: 'refused'; reason: RefusalReason; detail: string; discovered?: DiscoveredDevice[] };
 

@@ -4,6 +4,7 @@ import type { EventBus } from '../core/event-bus.js';
 import type { HouseholdDevice, SourceId } from '../core/household.js';
 import type { Logger } from '../core/logger.js';
 import type { Counter, Histogram } from '../core/metrics.js';
+import { createBridgeHealth, type BridgeHealthSink } from './bridge-health.js';
 import type { GroupCommit } from './group-commit.js';
 
 /**
@@ -33,8 +34,10 @@ export function createIngestService(options: {
   metrics: IngestMetrics;
   bus: EventBus;
   discovery: DiscoverySink;
+  bridgeHealth: BridgeHealthSink;
 }) {
   const { sources, commit, clock, log, metrics, bus, discovery } = options;
+  const bridges = createBridgeHealth(options.bridgeHealth);
   const lastLogged = new Map<string, { at: number; suppressed: number }>();
 
   function sourceOf(subject: CredentialSubject): DeviceSource | undefined {
@@ -97,6 +100,13 @@ export function createIngestService(options: {
     receivedAt: number,
     done: (error: Error | null, answer: IngestAnswer) => void,
   ): void {
+    if (subject.type === 'bridge') {
+      try {
+        bridges.seen(subject.bridge.id, receivedAt, outcome?.status === 'ignored' ? outcome.bridgeOnline : undefined);
+      } catch (error) {
+        log.warn({ err: error, bridge: subject.bridge.id }, 'could not record bridge health');
+      }
+    }
     if (outcome !== undefined && outcome.status !== 'readings' && outcome.discovered !== undefined && outcome.discovered.length > 0) {
       remember(subject, outcome.discovered, receivedAt);
     }

@@ -74,6 +74,16 @@ describe('every device source end to end', () => {
     const state = t.hub.home.deviceStatuses(t.hub.commit.states(), Date.now());
     expect(state.find((d) => d.id === 'window-a')).toMatchObject({ online: false });
     expect(state.find((d) => d.id === 'bedroom-window')).toMatchObject({ state: 'closed' });
+    // The bridge itself said it is online (bridge/state), and was heard from.
+    expect(t.hub.store.bridges.all().find((b) => b.id === 'zigbee')).toMatchObject({ online: true, lastSeenAt: expect.any(Number) });
+  });
+
+  it("records a bridge going offline from its own state topic (Tasmota's LWT)", async () => {
+    const bridge = await connectClient(t.mqttUrl, { ...t.credential('sonoff-zb'), clientId: 'SonoffZB-lwt' });
+    const f = fixture('tasmota', 'lwt-offline-bridge');
+    await bridge.publishAsync(f.topic!, payloadText(f), { qos: 1, retain: true });
+    await bridge.endAsync();
+    expect(t.hub.store.bridges.all().find((b) => b.id === 'sonoff-zb')).toMatchObject({ online: false });
   });
 
   it('takes OwnTracks fixtures from mosquitto_pub in MQTT mode', async () => {
