@@ -1,0 +1,56 @@
+import http from 'node:http';
+import net from 'node:net';
+
+/** A free TCP port on 127.0.0.1 (the OS picks it; another process could take it before we bind, which is rare enough here). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether 127.0.0.1:`port` accepts a TCP connection now. */
+export function acceptsTcp(port: number, withinMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(withinMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** Whether GET http://127.0.0.1:`port``path` answers 200 now. */
+export function answers200(port: number, path: string, withinMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = http.get({ host: '127.0.0.1', port, path, agent: false, timeout: withinMs }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    request.once('timeout', () => request.destroy());
+    request.once('error', () => resolve(false));
+  });
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** GET http://127.0.0.1:`port``path` as text (status 200 only), bounded by `withinMs`. */
+export function getText(port: number, path: string, withinMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = http.get({ host: '127.0.0.1', port, path, agent: false, timeout: withinMs }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => (response.statusCode === 200 ? resolve(body) : reject(new Error(`GET ${path}: ${response.statusCode}`))));
+    });
+    request.once('timeout', () => request.destroy(new Error(`GET ${path}: no answer within ${withinMs} ms`)));
+    request.once('error', reject);
+  });
+}
