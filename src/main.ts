@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -6,8 +6,7 @@ import { loadConfig } from './config.js';
 import { isHomewardError } from './core/errors.js';
 import { createHub, type Hub } from './hub.js';
 import { createLogger } from './logging.js';
-import { demoHousehold } from './simulate/demo-household.js';
-import { startDemoHome, type DemoHome } from './simulate/demo-home.js';
+import type { DemoHome } from './simulate/demo-home.js';
 
 /**
  * The only module that touches the process for the running hub: reads argv and env, builds the real
@@ -71,6 +70,8 @@ export async function runHub(argv: string[]): Promise<void> {
     void (async () => {
       await demo?.stop();
       await hub?.stop();
+      // The demo's home is throwaway: leave nothing behind in /tmp.
+      if (demoDir !== undefined) rmSync(demoDir, { recursive: true, force: true });
       log.info('stopped');
       process.exit(0);
     })().catch((error: unknown) => {
@@ -82,14 +83,16 @@ export async function runHub(argv: string[]): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   hub = await createHub({ config, log });
-  if (values.demo) hub.household.import(demoHousehold);
+  // The demo (and the MQTT client it needs) is loaded only when asked for: it costs memory on a Pi.
+  const demoModule = values.demo ? await import('./simulate/demo-home.js') : undefined;
+  if (values.demo) hub.household.import((await import('./simulate/demo-household.js')).demoHousehold);
   const { mqttPort } = await hub.start();
   const httpAddress = await hub.http.listen({ port: config.http.port, host: config.host });
   log.info({ mqttPort, http: httpAddress, dataDir: config.dataDir }, `Homeward is running: MQTT on port ${mqttPort}, dashboard at ${httpAddress}`);
 
-  if (values.demo) {
+  if (demoModule !== undefined) {
     const running = hub;
-    demo = startDemoHome({
+    demo = demoModule.startDemoHome({
       mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
       credentialOf: (id) => {
         const credential = running.credentials.reveal(id);

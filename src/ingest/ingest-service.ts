@@ -51,8 +51,11 @@ export function createIngestService(options: {
   }
 
   function refused(subject: CredentialSubject, topic: string, reason: string, detail: string): IngestAnswer {
+    return refusedBy(subjectName(subject), topic, reason, detail);
+  }
+
+  function refusedBy(device: string, topic: string, reason: string, detail: string): IngestAnswer {
     metrics.readings.inc({ result: 'refused', reason });
-    const device = subjectName(subject);
     const key = `${device}\u0000${reason}`;
     const now = clock.now();
     const previous = lastLogged.get(key);
@@ -158,6 +161,11 @@ export function createIngestService(options: {
     /** Counts a refusal decided before decoding (e.g. by the broker's access policy). */
     refuse(subject: CredentialSubject, topic: string, reason: string, detail: string): void {
       refused(subject, topic, reason, detail);
+    },
+
+    /** A fix GPS hygiene dropped at commit: counted and logged (rate-limited) like any refusal. */
+    screenedOut(deviceId: string, reason: string, detail: string): void {
+      refusedBy(deviceId, '(gps fix)', reason, detail);
     },
 
     /** Called by the group commit with what reached the database. */

