@@ -17,7 +17,7 @@ import { buildServer } from './http/server.js';
 import { createGroupCommit, type GroupCommit } from './ingest/group-commit.js';
 import { defaultGpsHygiene } from './ingest/gps-hygiene.js';
 import { createIngestService, type IngestService } from './ingest/ingest-service.js';
-import { startCheckpointer, type Checkpointer } from './store/checkpointer.js';
+import { createCheckpointer } from './store/checkpointer.js';
 import { databasePath, openDatabase } from './store/database.js';
 import { createStore, type Store } from './store/store.js';
 import { packageVersion } from './version.js';
@@ -92,6 +92,12 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1,
   ]);
 
+  const checkpointer = createCheckpointer({
+    db: store.db,
+    file: home.file,
+    intervalMs: config.store.checkpointIntervalMs,
+    onError: (message) => log.warn({ module: 'store', err: message }, 'WAL checkpoint failed'),
+  });
   const ingestLog = log.child({ module: 'ingest' });
   // eslint-disable-next-line prefer-const -- the commit and ingest services refer to each other
   let ingest: IngestService;
@@ -103,6 +109,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     log: ingestLog,
     deviceNum: (id) => household.view().deviceNums.get(id),
     onCommitted: (result, seconds) => {
+      checkpointer.noteWrites(result.committed.length);
       // A screened-out fix commits only its health part; it is counted once, as refused, not also as accepted.
       ingest.committed(result.committed.length - result.screenedOut.length, seconds);
       if (result.duplicates > 0) readingsTotal.inc({ result: 'refused', reason: 'duplicate' }, result.duplicates);
@@ -184,7 +191,6 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   });
   broker.attachWebSocket(http.server);
 
-  let checkpointer: Checkpointer | undefined;
   let householdPoll: NodeJS.Timeout | undefined;
   let stopped = false;
 
@@ -202,9 +208,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     metrics,
 
     async start() {
-      checkpointer = startCheckpointer(home.file, config.store.checkpointIntervalMs, (message) =>
-        log.warn({ module: 'store', err: message }, 'WAL checkpoint failed'),
-      );
+      checkpointer.start();
       // An import by the CLI (another process) takes effect within a second, without a restart.
       householdPoll = setInterval(() => household.reloadIfChanged(), 1000);
       householdPoll.unref();
@@ -223,7 +227,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       await broker.close();
       await http.close();
       commit.flush();
-      await checkpointer?.stop();
+      await checkpointer.stop();
       home.close();
     },
   };

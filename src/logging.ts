@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
 import type { Logger } from './core/logger.js';
 
 /**
@@ -8,6 +8,10 @@ import type { Logger } from './core/logger.js';
  */
 export function createLogger(level: string, tty: boolean): Logger {
   const options = { level, base: { service: 'homeward' } };
-  if (tty) return pino(options, pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
+  if (tty) {
+    // Loaded only for a person at a terminal: a service under systemd never pays its memory.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+    return pino(options, pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
+  }
   return pino(options, pino.destination({ sync: true }));
 }

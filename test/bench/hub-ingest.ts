@@ -11,8 +11,9 @@ import { countPositionReadings } from './storage.js';
  * one authenticated publisher per device. PUBACKs count as ingested readings because the hub commits
  * before it acknowledges (DESIGN.md principle 2); `verify()` checks exactly that against the table.
  */
-export type HubBurstResult = BurstResult & { peakRssBytes: number | undefined; cpu: PhaseCpu };
-export type HubSteadyResult = SteadyResult & { peakRssBytes: number | undefined };
+/** hubLoopMaxMs: the hub's own event-loop maximum delay over the phase, from /metrics. */
+export type HubBurstResult = BurstResult & { peakRssBytes: number | undefined; cpu: PhaseCpu; hubLoopMaxMs: number | undefined };
+export type HubSteadyResult = SteadyResult & { peakRssBytes: number | undefined; hubLoopMaxMs: number | undefined };
 
 export interface HubVerification {
   /** PUBACKs received over every phase on this hub. */
@@ -45,6 +46,19 @@ async function refusedReadings(hub: RunningHub): Promise<Record<string, number>>
   return refused;
 }
 
+/**
+ * The hub's event-loop maximum delay since the previous scrape (homeward_event_loop_delay_max_seconds);
+ * each scrape starts a new window, so scrape once before a phase and once after.
+ */
+async function hubLoopMaxMs(hub: RunningHub): Promise<number | undefined> {
+  try {
+    const line = (await getText(hub.httpPort, '/metrics')).split('\n').find((l) => l.startsWith('homeward_event_loop_delay_max_seconds '));
+    return line === undefined ? undefined : Number(line.split(' ')[1]) * 1000;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Connects one publisher per device of the template, with that device's own credential. */
 export async function openHubLoad(hub: RunningHub, template: HubTemplate): Promise<HubLoad> {
   const specs = template.deviceIds.map((id) => {
@@ -61,19 +75,21 @@ export async function openHubLoad(hub: RunningHub, template: HubTemplate): Promi
 
   return {
     async steady(ratePerSecond, durationMs) {
+      await hubLoopMaxMs(hub);
       const from = performance.now();
       const result = await steady(targets, ratePerSecond, durationMs, sequence);
       sequence += result.sent;
       acked += result.acked;
-      return { ...result, peakRssBytes: rss.peakBetween(from, performance.now()) };
+      return { ...result, peakRssBytes: rss.peakBetween(from, performance.now()), hubLoopMaxMs: await hubLoopMaxMs(hub) };
     },
     async burst(messages, window, deadlineMs) {
+      await hubLoopMaxMs(hub);
       const cpu = cpuMeter(hub.pid);
       const from = performance.now();
       const result = await burst(targets, messages, window, deadlineMs, sequence);
       sequence += result.sent;
       acked += result.acked;
-      return { ...result, cpu: cpu.read(), peakRssBytes: rss.peakBetween(from, performance.now()) };
+      return { ...result, cpu: cpu.read(), peakRssBytes: rss.peakBetween(from, performance.now()), hubLoopMaxMs: await hubLoopMaxMs(hub) };
     },
     async verify() {
       return { acked, rows: countPositionReadings(hub.dbFile), refused: await refusedReadings(hub) };

@@ -1,17 +1,8 @@
 import http from 'node:http';
 import net from 'node:net';
 
-/** A free TCP port on 127.0.0.1 (the OS picks it; another process could take it before we bind, which is rare enough here). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+// One way to find a free port, shared with the tests.
+export { freePort } from '../support/hub-process.js';
 
 /** Whether 127.0.0.1:`port` accepts a TCP connection now. */
 export function acceptsTcp(port: number, withinMs = 500): Promise<boolean> {

@@ -117,6 +117,10 @@ export function summaryRows(results: BenchResults): { rows: ReportRow[]; mismatc
   }
 
   for (const hub of results.hubs) {
+    const loops = [...hub.bursts.map((b) => b.hubLoopMaxMs), hub.steady?.hubLoopMaxMs].filter((v): v is number => v !== undefined);
+    if (loops.length > 0) {
+      rows.push(budgetRow(`Hub event-loop max delay, every phase [${hub.label}] (from /metrics)`, Math.max(...loops), 'ms', formatMs, { max: 50 }, '≤ 50 ms'));
+    }
     if (hub.bursts.length === 0) continue;
     const gap = max(hub.bursts.map((b) => b.maxAckGapMs));
     const benchLoop = max(hub.bursts.map((b) => b.benchLoopMaxMs)) ?? 0;
