@@ -196,7 +196,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${formatTable(rows)}\n\n`);
     process.stdout.write(
       "The PUBACK gap is measured by the benchmark process, not inside the hub: it includes the benchmark's own pauses\n" +
-        "and is only a proxy for the hub's event-loop stall (the hub has no stall endpoint yet).\n",
+        "and is only a proxy; the hub's own event-loop maximum (homeward_event_loop_delay_max_seconds) is the figure to trust.\n",
     );
     if (mismatch) {
       process.stdout.write(
