@@ -49,13 +49,18 @@ export const PersonSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * A safe zone: a circle (lat, lon, radiusM) or a polygon of [lat, lon] corners (for a long garden or
+ * a care home's grounds). lat/lon are the zone's centre or label point either way.
+ */
 export const ZoneSchema = Type.Object(
   {
     id: Id,
     name: Type.String({ minLength: 1, maxLength: 200 }),
     lat: Latitude,
     lon: Longitude,
-    radiusM: Type.Number({ exclusiveMinimum: 0, maximum: 100_000 }),
+    radiusM: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100_000 })),
+    polygon: Type.Optional(Type.Array(Type.Tuple([Latitude, Longitude]), { minItems: 3, maxItems: 200 })),
   },
   { additionalProperties: false },
 );
@@ -104,6 +109,13 @@ export const MedicationSchema = Type.Object(
     window: Duration,
     /** The compartment holding this dose; 0 or absent for a one-lid box. */
     compartment: Type.Optional(Type.Integer({ minimum: 0, maximum: 28 })),
+    /** Only on these days (absent: every day). */
+    days: Type.Optional(
+      Type.Array(
+        Type.Union([Type.Literal('mon'), Type.Literal('tue'), Type.Literal('wed'), Type.Literal('thu'), Type.Literal('fri'), Type.Literal('sat'), Type.Literal('sun')]),
+        { minItems: 1, maxItems: 7, uniqueItems: true },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -113,6 +125,12 @@ export const RulesSchema = Type.Object(
     night: Type.Optional(Type.Object({ start: ClockTime, end: ClockTime }, { additionalProperties: false })),
     doorOpenTooLong: Type.Optional(Duration),
     medication: Type.Optional(Type.Array(MedicationSchema, { maxItems: 50 })),
+    /** A tracker last seen outside every zone that sends nothing for this long is "silent" (default 10m). */
+    trackerSilentAfter: Type.Optional(Duration),
+    /** Battery percentage below which a device raises a low-battery notice (default 20). */
+    lowBatteryPercent: Type.Optional(Type.Integer({ minimum: 1, maximum: 99 })),
+    /** The "fridge not opened by 10" check: no door or pill-box activity between `since` and `by`. */
+    inactivity: Type.Optional(Type.Object({ by: ClockTime, since: Type.Optional(ClockTime) }, { additionalProperties: false })),
   },
   { additionalProperties: false },
 );

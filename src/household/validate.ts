@@ -36,6 +36,7 @@ export function validateHousehold(candidate: unknown, sources: ReadonlyMap<Sourc
   household.zones?.forEach((z, i) => {
     if (zoneIds.has(z.id)) problem(`/zones/${i}/id`, `zone id "${z.id}" is used twice`);
     zoneIds.add(z.id);
+    if ((z.radiusM === undefined) === (z.polygon === undefined)) problem(`/zones/${i}`, 'a zone needs either radiusM (a circle) or polygon, not both');
   });
 
   household.bridges?.forEach((b, i) => {

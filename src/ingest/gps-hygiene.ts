@@ -1,5 +1,8 @@
 import type { PositionReading } from '../core/readings.js';
-import type { DeviceState } from '../store/device-state-repo.js';
+import { distanceM } from '../core/geo.js';
+import type { DeviceState } from '../core/device-state.js';
+
+export { distanceM };
 
 /**
  * GPS hygiene, as Traccar's position filters do it (filter.zero, filter.future, filter.duplicate,
@@ -16,17 +19,6 @@ export interface GpsHygieneOptions {
 export const defaultGpsHygiene: GpsHygieneOptions = { maxFutureMs: 5 * 60_000, maxSpeedKmh: 300 };
 
 export type GpsVerdict = { keep: true } | { keep: false; reason: 'implausible' | 'duplicate'; detail: string };
-
-const EARTH_RADIUS_M = 6_371_008.8;
-
-/** Great-circle distance in metres (haversine). */
-export function distanceM(lat1: number, lon1: number, lat2: number, lon2: number): number {
-  const rad = Math.PI / 180;
-  const dLat = (lat2 - lat1) * rad;
-  const dLon = (lon2 - lon1) * rad;
-  const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(a)));
-}
 
 export function screenFix(fix: PositionReading, previous: DeviceState | undefined, now: number, options: GpsHygieneOptions): GpsVerdict {
   if (fix.lat === 0 && fix.lon === 0) return { keep: false, reason: 'implausible', detail: 'fix at (0,0): the receiver had no position' };

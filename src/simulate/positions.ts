@@ -1,12 +1,12 @@
 import { HomewardError } from '../core/errors.js';
 import type { Household, Zone } from '../core/household.js';
-import { distanceM } from '../ingest/gps-hygiene.js';
+import { beyondZoneM } from '../core/geo.js';
 import type { FixSpec } from './scenarios.js';
 
 /**
  * Where a scenario's fixes land on the map: offsets in metres from the household's home, or distances
  * beyond its home zone's edge, turned into latitude and longitude on the same sphere the hub measures
- * with (gps-hygiene's distanceM), so "50 m beyond the edge" is 50 m to the hub too.
+ * with (core/geo's beyondZoneM), so "50 m beyond the edge" is 50 m to the hub too.
  */
 
 const EARTH_RADIUS_M = 6_371_008.8;
@@ -38,7 +38,7 @@ export function positionFrame(household: Household): PositionFrame {
       'the household has neither "home": {"lat", "lon"} nor a zone, so simulated fixes have nowhere to be: add the home\'s position',
     );
   }
-  const containing = zones.find((zone) => distanceM(zone.lat, zone.lon, home.lat, home.lon) <= zone.radiusM);
+  const containing = zones.find((zone) => beyondZoneM(zone, home.lat, home.lon) <= 0);
   return { home, homeZone: containing ?? first, zones };
 }
 
@@ -54,9 +54,19 @@ export function placeFix(frame: PositionFrame, fix: FixSpec): LatLon {
   if ('northM' in fix) return offset(frame.home, fix.northM, fix.eastM);
   const zone = frame.homeZone;
   const centre = zone ?? frame.home;
-  const distance = (zone?.radiusM ?? 0) + fix.beyondZoneM;
   const bearing = fix.bearingDeg / DEGREES;
-  return offset(centre, distance * Math.cos(bearing), distance * Math.sin(bearing));
+  const at = (distance: number) => offset(centre, distance * Math.cos(bearing), distance * Math.sin(bearing));
+  if (zone === undefined) return at(fix.beyondZoneM);
+  // Walk out along the bearing until the point is the asked distance beyond the zone's edge (circle or polygon).
+  let low = 0;
+  let high = 200_000;
+  for (let i = 0; i < 60; i++) {
+    const middle = (low + high) / 2;
+    const point = at(middle);
+    if (beyondZoneM(zone, point.lat, point.lon) < fix.beyondZoneM) low = middle;
+    else high = middle;
+  }
+  return at(high);
 }
 
 /**
@@ -65,5 +75,5 @@ export function placeFix(frame: PositionFrame, fix: FixSpec): LatLon {
  */
 export function outsideZonesByM(frame: PositionFrame, point: LatLon): number | undefined {
   if (frame.zones.length === 0) return undefined;
-  return Math.min(...frame.zones.map((zone) => distanceM(zone.lat, zone.lon, point.lat, point.lon) - zone.radiusM));
+  return Math.min(...frame.zones.map((zone) => beyondZoneM(zone, point.lat, point.lon)));
 }

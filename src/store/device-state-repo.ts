@@ -1,25 +1,7 @@
 import type { Db } from './database.js';
+import type { DeviceState } from '../core/device-state.js';
 
-/** What the hub currently believes about one device. Times are Unix ms; null = never reported. */
-export interface DeviceState {
-  num: number;
-  lastSeenAt: number | null;
-  battery: number | null;
-  batteryAt: number | null;
-  linkQuality: number | null;
-  voltageMv: number | null;
-  online: boolean | null;
-  onlineAt: number | null;
-  doorOpen: boolean | null;
-  doorAt: number | null;
-  lat: number | null;
-  lon: number | null;
-  accuracyM: number | null;
-  positionAt: number | null;
-  pillboxOpen: boolean | null;
-  pillboxCompartment: number | null;
-  pillboxAt: number | null;
-}
+export type { DeviceState };
 
 export function emptyDeviceState(num: number): DeviceState {
   return {

@@ -1,0 +1,21 @@
+/** What the hub currently believes about one device (DESIGN.md: last seen, battery, link quality, state). Times are Unix ms; null = never reported. */
+export interface DeviceState {
+  /** The compact device number readings use. */
+  num: number;
+  lastSeenAt: number | null;
+  battery: number | null;
+  batteryAt: number | null;
+  linkQuality: number | null;
+  voltageMv: number | null;
+  online: boolean | null;
+  onlineAt: number | null;
+  doorOpen: boolean | null;
+  doorAt: number | null;
+  lat: number | null;
+  lon: number | null;
+  accuracyM: number | null;
+  positionAt: number | null;
+  pillboxOpen: boolean | null;
+  pillboxCompartment: number | null;
+  pillboxAt: number | null;
+}
