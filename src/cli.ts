@@ -170,8 +170,16 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Output)
           .all()
           .filter((b) => b.retiredAt === null)
           .map((b) => ({ id: b.id, source: b.source, online: b.online === true, lastSeen: b.lastSeenAt === null ? null : new Date(b.lastSeenAt).toISOString() })),
-        // Alerts arrive with the rules (issue 4); until then there are none to list.
-        alerts: [] as Array<{ id: string; type: string; status: string; deviceId: string | null; raisedAt: string }>,
+        alerts: home.store.alerts.open().map((a) => ({
+          id: a.id,
+          type: a.type,
+          severity: a.severity,
+          status: a.status,
+          deviceId: a.deviceId,
+          incidentId: a.incidentId,
+          title: a.title,
+          raisedAt: new Date(a.raisedAt).toISOString(),
+        })),
       }));
       if (values.json) {
         io.out(JSON.stringify(report));
@@ -183,7 +191,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Output)
         const battery = d.battery === null ? '' : `  battery ${d.battery}%`;
         io.out(`${d.online ? 'online ' : 'OFFLINE'}  ${d.id.padEnd(20)} ${d.kind.padEnd(8)} ${d.state.padEnd(9)} last seen ${d.lastSeen ?? 'never'}${battery}`);
       }
-      io.out(report.alerts.length === 0 ? 'No open alerts.' : `${report.alerts.length} open alerts.`);
+      if (report.alerts.length === 0) io.out('No open alerts.');
+      for (const a of report.alerts) io.out(`ALERT  ${a.raisedAt}  ${a.type.padEnd(19)} ${a.title}`);
       return EXIT.ok;
     }
     case 'device credentials': {

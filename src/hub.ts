@@ -3,7 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import { deviceSources } from '../devices/registry.js';
 import { osmandDeviceIdentifier } from '../devices/traccar/decoder.js';
 import { OWNTRACKS_HTTP_REPLY } from '../devices/owntracks/decoder.js';
+import { createAlertService, type AlertService } from './alerts/alert-service.js';
+import { createRuleEngine, type RuleEngine } from './alerts/rule-engine.js';
 import { createBroker, type Broker } from './broker/broker.js';
+import { rules } from './rules/registry.js';
 import { createAttemptLimiter } from './broker/connection-limits.js';
 import type { HubConfig } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -71,6 +74,8 @@ export interface Hub {
   http: FastifyInstance;
   bus: EventBus;
   metrics: MetricsRegistry;
+  alerts: AlertService;
+  engine: RuleEngine;
   /** Starts the broker's TCP listener and the hub's timers; returns the MQTT port. */
   start(): Promise<{ mqttPort: number }>;
   /** Stops accepting, commits what is pending, closes the broker, HTTP and the database. */
@@ -87,7 +92,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
 
   const metrics = createMetricsRegistry();
   const readingsTotal = metrics.counter('homeward_readings_total', 'Readings received, by result and refusal reason');
-  metrics.counter('homeward_alerts_total', 'Alerts raised, by type');
+  const alertsTotal = metrics.counter('homeward_alerts_total', 'Alerts raised, by type');
   const commitSeconds = metrics.histogram('homeward_ingest_commit_seconds', 'Time to commit one group of readings to SQLite', [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1,
   ]);
@@ -138,6 +143,18 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     ingest,
   });
   metrics.gauge('homeward_mqtt_clients', 'Connected MQTT clients', () => broker.clientCount());
+
+  const alertService = createAlertService({ store, bus, log: log.child({ module: 'alerts' }), alertsTotal });
+  const rulesLog = log.child({ module: 'rules' });
+  const engine = createRuleEngine({ rules, store, household, states: () => commit.states(), alerts: alertService, clock, log: rulesLog });
+  // Rules see each reading as soon as it is committed: a night exit alerts within milliseconds.
+  bus.on('readingsCommitted', 'rules', ({ readings }) => engine.onReadings(readings));
+  bus.on('householdChanged', 'rules', () => engine.householdChanged());
+  // Every alert change goes out as JSON on homeward/alerts/<id> (DESIGN.md, "MQTT out"), retained so a
+  // subscriber that connects later (Home Assistant after a restart) still sees what is open.
+  bus.on('alertChanged', 'mqtt', ({ alert }) => {
+    broker.publish(`homeward/alerts/${alert.id}`, JSON.stringify(alert)).catch((error: unknown) => rulesLog.error({ err: error, alert: alert.id }, 'could not publish alert'));
+  });
   // DESIGN.md budgets the event loop's maximum delay (a median hides a 600 ms freeze): expose the
   // maximum and p99 since the previous scrape.
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -206,6 +223,8 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     http,
     bus,
     metrics,
+    alerts: alertService,
+    engine,
 
     async start() {
       checkpointer.start();
@@ -213,6 +232,8 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       householdPoll = setInterval(() => household.reloadIfChanged(), 1000);
       householdPoll.unref();
       const mqttPort = await broker.listen(config.mqtt.port, config.host);
+      // Deadlines missed while the hub was down (or skipped by a clock jump) are caught up on this first tick.
+      engine.start();
       return { mqttPort };
     },
 
@@ -220,6 +241,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       if (stopped) return;
       stopped = true;
       clearInterval(householdPoll);
+      engine.stop();
       loopDelay.disable();
       broker.stopAccepting();
       // Commit (and so acknowledge) what has arrived before the clients are closed.

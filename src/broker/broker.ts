@@ -190,6 +190,16 @@ export function createBroker(deps: BrokerDeps) {
 
     clientCount: () => aedes.connectedClients,
 
+    /** Publishes as the hub itself (alerts, Home Assistant discovery): QoS 1, retained by default. */
+    publish(topic: string, payload: string, options: { retain?: boolean } = {}): Promise<void> {
+      return new Promise((resolve, reject) => {
+        aedes.publish(
+          { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: options.retain ?? true, dup: false },
+          (error?: Error) => (error ? reject(error) : resolve()),
+        );
+      });
+    },
+
     /** Disconnects clients whose credential no longer speaks for anyone (after a household import). */
     revalidateSessions(): void {
       const clients = (aedes as unknown as { clients: Record<string, Client> }).clients;

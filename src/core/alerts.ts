@@ -64,3 +64,19 @@ export interface RuleOutcome {
 }
 
 export const nothing = (): RuleOutcome => ({ raise: [], clear: [], doses: [] });
+
+/** An alert as published on MQTT homeward/alerts/<id>, printed by `status --json` and served over HTTP. */
+export interface AlertJson {
+  id: string;
+  type: AlertType;
+  severity: string;
+  status: string;
+  deviceId: string | null;
+  incidentId: string | null;
+  title: string;
+  details: Record<string, unknown>;
+  raisedAt: string;
+  resolvedAt: string | null;
+  resolution: string | null;
+}
+

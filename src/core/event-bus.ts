@@ -1,3 +1,4 @@
+import type { AlertJson } from './alerts.js';
 import type { Reading } from './readings.js';
 import type { Household } from './household.js';
 
@@ -13,6 +14,8 @@ export interface HubEvents {
   readingRefused: { deviceId?: string; topic: string; reason: string; detail: string };
   /** The household document changed (import, dashboard edit, or another process). */
   householdChanged: { household: Household; revision: number };
+  /** An alert was raised or resolved (its JSON as published on homeward/alerts/<id>). */
+  alertChanged: { alert: AlertJson };
   /** A device went online or offline (availability, last will). */
   deviceAvailability: { deviceId: string; online: boolean; at: number };
 }

@@ -120,4 +120,51 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'alerts, incidents, rule watermarks, dose adherence',
+    sql: `
+      -- One incident groups related alerts (a night exit, leaving the zone, the tracker going quiet).
+      CREATE TABLE incidents (
+        id            TEXT    PRIMARY KEY,
+        type          TEXT    NOT NULL,
+        status        TEXT    NOT NULL,
+        opened_at     INTEGER NOT NULL,
+        last_alert_at INTEGER NOT NULL,
+        closed_at     INTEGER
+      );
+
+      -- key names the condition (see src/core/alerts.ts): UNIQUE is what makes "one condition, one
+      -- alert" hold across restarts and clock jumps.
+      CREATE TABLE alerts (
+        id          TEXT    PRIMARY KEY,
+        key         TEXT    NOT NULL UNIQUE,
+        type        TEXT    NOT NULL,
+        severity    TEXT    NOT NULL,
+        status      TEXT    NOT NULL,
+        device_id   TEXT,
+        incident_id TEXT REFERENCES incidents (id),
+        title       TEXT    NOT NULL,
+        details     TEXT    NOT NULL,
+        raised_at   INTEGER NOT NULL,
+        resolved_at INTEGER,
+        resolution  TEXT
+      );
+      CREATE INDEX alerts_open ON alerts (status) WHERE status <> 'resolved';
+
+      -- Each rule's deadlines are evaluated up to here; the next tick covers (at, now].
+      CREATE TABLE rule_watermarks (
+        rule TEXT    PRIMARY KEY,
+        at   INTEGER NOT NULL
+      );
+
+      CREATE TABLE dose_records (
+        dose   TEXT    NOT NULL,
+        date   TEXT    NOT NULL,
+        status TEXT    NOT NULL,
+        at     INTEGER NOT NULL,
+        PRIMARY KEY (dose, date)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

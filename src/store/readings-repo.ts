@@ -53,6 +53,20 @@ export function createReadingsRepo(db: Db) {
     ),
   };
 
+  const rulesQueries = {
+    recentFixes: db.prepare<[number, number], { at: number; lat_e6: number; lon_e6: number; accuracy_m: number | null }>(
+      'SELECT at, lat_e6, lon_e6, accuracy_m FROM position_readings WHERE device = ? ORDER BY at DESC LIMIT ?',
+    ),
+    pillboxOpenings: db.prepare<[number, number], { id: string; at: number; compartment: number }>(
+      `SELECT d.id, r.at, r.compartment FROM pillbox_readings r JOIN devices d ON d.num = r.device
+       WHERE r.open = 1 AND r.at >= ? AND r.at < ? ORDER BY r.at`,
+    ),
+    activity: db.prepare<[number, number, number, number], { n: number }>(
+      `SELECT (SELECT COUNT(*) FROM door_readings WHERE open = 1 AND at >= ? AND at < ?)
+            + (SELECT COUNT(*) FROM pillbox_readings WHERE open = 1 AND at >= ? AND at < ?) AS n`,
+    ),
+  };
+
   function sameAsStored(num: number, reading: StoredReading, at: number): boolean | undefined {
     switch (reading.kind) {
       case 'door': {
@@ -144,6 +158,24 @@ export function createReadingsRepo(db: Db) {
       }
     },
 
+    /** A tracker's latest fixes, newest first (for the zone rules). */
+    recentFixes(num: number, deviceId: string, limit: number): PositionReading[] {
+      return rulesQueries.recentFixes.all(num, limit).map((r) => {
+        const fix: PositionReading = { kind: 'position', deviceId, at: r.at, atFromDevice: false, lat: r.lat_e6 / 1e6, lon: r.lon_e6 / 1e6 };
+        if (r.accuracy_m !== null) fix.accuracyM = r.accuracy_m;
+        return fix;
+      });
+    },
+    /** Every pill box's lid openings in [from, to), oldest first (for the medication rules). */
+    pillboxOpenings(from: number, to: number): PillboxReading[] {
+      return rulesQueries.pillboxOpenings
+        .all(from, to)
+        .map((r) => ({ kind: 'pillbox', deviceId: r.id, at: r.at, atFromDevice: false, compartment: r.compartment, open: true }));
+    },
+    /** Door and pill-box openings in [from, to) (for inactivity). */
+    activityCount(from: number, to: number): number {
+      return rulesQueries.activity.get(from, to, from, to)?.n ?? 0;
+    },
     doorHistory(num: number, deviceId: string, from: number, to: number): DoorReading[] {
       return history.door.all(num, from, to).map((r) => ({ kind: 'door', deviceId, at: r.at, atFromDevice: false, open: r.open === 1 }));
     },

@@ -1,3 +1,4 @@
+import { createAlertsRepo } from './alerts-repo.js';
 import { createBridgesRepo } from './bridges-repo.js';
 import { createCredentialsRepo } from './credentials-repo.js';
 import type { Db } from './database.js';
@@ -5,7 +6,9 @@ import { createDeviceStateRepo } from './device-state-repo.js';
 import { createDevicesRepo } from './devices-repo.js';
 import { createDiscoveryRepo } from './discovery-repo.js';
 import { createHouseholdRepo } from './household-repo.js';
+import { createIncidentsRepo } from './incidents-repo.js';
 import { createReadingsRepo } from './readings-repo.js';
+import { createRuleStateRepo } from './rule-state-repo.js';
 
 /** Every repository over one open database: what the hub hands to the modules that need storage. */
 export function createStore(db: Db) {
@@ -18,6 +21,9 @@ export function createStore(db: Db) {
     readings: createReadingsRepo(db),
     deviceState: createDeviceStateRepo(db),
     discovery: createDiscoveryRepo(db),
+    alerts: createAlertsRepo(db),
+    incidents: createIncidentsRepo(db),
+    ruleState: createRuleStateRepo(db),
     /** Runs `work` in one IMMEDIATE transaction (writers queue behind each other instead of failing). */
     transaction<T>(work: () => T): T {
       return db.transaction(work).immediate();

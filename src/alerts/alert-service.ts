@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { wanderingTypes, type AlertDraft, type AlertJson, type RuleOutcome } from '../core/alerts.js';
+import type { EventBus } from '../core/event-bus.js';
+import type { Logger } from '../core/logger.js';
+import type { Counter } from '../core/metrics.js';
+import type { AlertRow } from '../store/alerts-repo.js';
+import type { Store } from '../store/store.js';
+
+/**
+ * Turns rule outcomes into stored alerts and incidents: one condition, one alert (by key); related
+ * wandering alerts within an hour join one incident; clearing a condition resolves its alert but
+ * keeps the record. Every change is announced on the bus (for MQTT, and later notifications).
+ */
+const INCIDENT_WINDOW_MS = 60 * 60_000;
+
+export function alertJson(alert: AlertRow): AlertJson {
+  return {
+    id: alert.id,
+    type: alert.type,
+    severity: alert.severity,
+    status: alert.status,
+    deviceId: alert.deviceId,
+    incidentId: alert.incidentId,
+    title: alert.title,
+    details: alert.details,
+    raisedAt: new Date(alert.raisedAt).toISOString(),
+    resolvedAt: alert.resolvedAt === null ? null : new Date(alert.resolvedAt).toISOString(),
+    resolution: alert.resolution,
+  };
+}
+
+export function createAlertService(options: { store: Store; bus: EventBus; log: Logger; alertsTotal: Counter; newId?: () => string }) {
+  const { store, bus, log, alertsTotal } = options;
+  const newId = options.newId ?? (() => randomUUID());
+
+  function incidentFor(draft: AlertDraft): string | null {
+    if (!wanderingTypes.includes(draft.type)) return null;
+    const open = store.incidents.latestOpen('wandering');
+    if (open !== undefined && draft.at - open.lastAlertAt <= INCIDENT_WINDOW_MS) {
+      store.incidents.touch(open.id, draft.at);
+      return open.id;
+    }
+    const id = newId();
+    store.incidents.open(id, 'wandering', draft.at);
+    return id;
+  }
+
+  return {
+    /**
+     * Applies one rule's outcome in one transaction; returns the alerts raised and resolved.
+     * Call inside the caller's transaction if it also advances a watermark.
+     */
+    apply(outcome: RuleOutcome): { raised: AlertRow[]; resolved: AlertRow[] } {
+      const raised: AlertRow[] = [];
+      const resolved: AlertRow[] = [];
+      for (const draft of outcome.raise) {
+        if (store.alerts.byKey(draft.key) !== undefined) continue;
+        const incidentId = incidentFor(draft);
+        const row = {
+          id: newId(),
+          key: draft.key,
+          type: draft.type,
+          severity: draft.severity,
+          deviceId: draft.deviceId ?? null,
+          incidentId,
+          title: draft.title,
+          details: draft.details,
+          raisedAt: draft.at,
+        };
+        if (store.alerts.insert(row)) raised.push({ ...row, status: 'open', resolvedAt: null, resolution: null });
+      }
+      for (const clearance of outcome.clear) {
+        const alert = store.alerts.byKey(clearance.key);
+        if (alert === undefined || alert.status === 'resolved') continue;
+        if (store.alerts.resolve(alert.id, clearance.at, clearance.reason)) {
+          resolved.push({ ...alert, status: 'resolved', resolvedAt: clearance.at, resolution: clearance.reason });
+          // When every alert of an incident has cleared by itself, so has the incident; the record stays.
+          if (alert.incidentId !== null && store.alerts.openInIncident(alert.incidentId) === 0) store.incidents.close(alert.incidentId, clearance.at);
+        }
+      }
+      for (const dose of outcome.doses) store.ruleState.recordDose(dose);
+      return { raised, resolved };
+    },
+
+    /** Announces changes once their transaction has committed. */
+    announce(changes: { raised: AlertRow[]; resolved: AlertRow[] }): void {
+      for (const alert of changes.raised) {
+        alertsTotal.inc({ type: alert.type });
+        log.warn({ alert: alert.id, type: alert.type, device: alert.deviceId, key: alert.key }, `alert: ${alert.title}`);
+        bus.emit('alertChanged', { alert: alertJson(alert) });
+      }
+      for (const alert of changes.resolved) {
+        log.info({ alert: alert.id, type: alert.type, resolution: alert.resolution }, `resolved: ${alert.title}`);
+        bus.emit('alertChanged', { alert: alertJson(alert) });
+      }
+    },
+
+    /** Resolves open alerts of devices no longer in the household (DESIGN: a removed device's alerts resolve). */
+    resolveForRemovedDevices(deviceIds: ReadonlySet<string>, now: number): { raised: AlertRow[]; resolved: AlertRow[] } {
+      const clear = store.alerts
+        .open()
+        .filter((a) => a.deviceId !== null && !deviceIds.has(a.deviceId))
+        .map((a) => ({ key: a.key, at: now, reason: 'device removed from the household' }));
+      return this.apply({ raise: [], clear, doses: [] });
+    },
+
+    open: (): AlertJson[] => store.alerts.open().map(alertJson),
+  };
+}
+
+export type AlertService = ReturnType<typeof createAlertService>;

@@ -1,0 +1,55 @@
+import type { DeviceState } from '../core/device-state.js';
+import type { HouseholdView } from '../household/household-service.js';
+import type { OpenAlertView, RuleView } from '../rules/rule.js';
+import type { AlertRow } from '../store/alerts-repo.js';
+import type { Store } from '../store/store.js';
+
+/**
+ * Builds the read port rules see (src/rules/rule.ts) over the store and the household. Rules get
+ * answers, never the database: the dependency stays one-way (DESIGN.md, "Layout").
+ */
+export function buildRuleView(options: {
+  now: number;
+  household: HouseholdView;
+  store: Store;
+  states: ReadonlyMap<number, DeviceState>;
+  addedAt: (deviceId: string) => number | undefined;
+}): RuleView {
+  const { now, household, store, states } = options;
+  const num = (id: string) => household.deviceNums.get(id);
+  const toOpen = (a: AlertRow): OpenAlertView => ({ id: a.id, key: a.key, type: a.type, deviceId: a.deviceId, raisedAt: a.raisedAt, details: a.details });
+  let openCache: AlertRow[] | undefined;
+  const openAlerts = () => (openCache ??= store.alerts.open());
+  const devices = [...household.devicesById.values()];
+
+  return {
+    now,
+    household: household.household,
+    timezone: household.household.home.timezone,
+    devices,
+    device: (id) => household.devicesById.get(id),
+    state: (id) => {
+      const n = num(id);
+      return n === undefined ? undefined : states.get(n);
+    },
+    addedAt: options.addedAt,
+    recentFixes: (id, limit) => {
+      const n = num(id);
+      return n === undefined ? [] : store.readings.recentFixes(n, id, limit);
+    },
+    pillboxOpenings: (from, to) => store.readings.pillboxOpenings(from, to).filter((r) => household.devicesById.has(r.deviceId)),
+    activityCount: (from, to) => store.readings.activityCount(from, to),
+    // Open alerts are read fresh for each question after a change, so a rule sees what an earlier rule raised.
+    openAlert: (key) => {
+      const alert = store.alerts.byKey(key);
+      return alert !== undefined && alert.status !== 'resolved' ? toOpen(alert) : undefined;
+    },
+    openAlerts: (type) => {
+      openCache = undefined;
+      return openAlerts()
+        .filter((a) => type === undefined || a.type === type)
+        .map(toOpen);
+    },
+    raised: (key) => store.alerts.byKey(key) !== undefined,
+  };
+}
