@@ -147,6 +147,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   const alertService = createAlertService({ store, bus, log: log.child({ module: 'alerts' }), alertsTotal });
   const rulesLog = log.child({ module: 'rules' });
   const engine = createRuleEngine({ rules, store, household, states: () => commit.states(), alerts: alertService, clock, log: rulesLog });
+  metrics.gauge('homeward_rule_ticks_total', 'Rule engine ticks since start (deadline evaluations)', () => engine.ticks());
   // Rules see each reading as soon as it is committed: a night exit alerts within milliseconds.
   bus.on('readingsCommitted', 'rules', ({ readings }) => engine.onReadings(readings));
   bus.on('householdChanged', 'rules', () => engine.householdChanged());

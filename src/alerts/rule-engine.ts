@@ -23,6 +23,8 @@ import { buildRuleView } from './rule-view.js';
 export interface RuleEngine {
   onReadings(readings: readonly Reading[]): void;
   tick(): void;
+  /** Ticks run so far (exposed in /metrics, so a test or a monitor can see the engine is alive). */
+  ticks(): number;
   /** After an import: new devices' join times, and a removed device's alerts resolve. */
   householdChanged(): void;
   /** Starts ticking every `everyMs` (1 s by default): deadlines fire within a second of passing. */
@@ -41,6 +43,7 @@ export function createRuleEngine(options: {
 }): RuleEngine {
   const { rules, store, household, alerts, clock, log } = options;
   let timer: NodeJS.Timeout | undefined;
+  let ticks = 0;
   const addedAt = new Map<string, number>();
   const refreshAddedAt = () => {
     addedAt.clear();
@@ -94,7 +97,10 @@ export function createRuleEngine(options: {
       });
     },
 
+    ticks: () => ticks,
+
     tick() {
+      ticks++;
       const now = clock.now();
       const current = view(now);
       runInTransaction((collect) => {
