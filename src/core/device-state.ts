@@ -10,7 +10,10 @@ export interface DeviceState {
   online: boolean | null;
   onlineAt: number | null;
   doorOpen: boolean | null;
+  /** When the door last changed (opened or closed). */
   doorAt: number | null;
+  /** When the door last reported, changed or not (orders late reports). */
+  doorReportedAt: number | null;
   lat: number | null;
   lon: number | null;
   accuracyM: number | null;

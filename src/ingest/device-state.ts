@@ -22,9 +22,15 @@ export function applyReading(state: DeviceState, reading: Reading, receivedAt: n
 
   switch (reading.kind) {
     case 'door':
-      if (newer(state.doorAt)) {
-        next.doorOpen = reading.open;
-        next.doorAt = reading.at;
+      // doorAt is when the door last CHANGED: sensors repeat "still open" (Tasmota every 300 s,
+      // Zigbee2MQTT on each check-in), and a repeat must not restart the door-open-too-long countdown.
+      // A late report older than the newest one changes nothing.
+      if (newer(state.doorReportedAt ?? state.doorAt)) {
+        next.doorReportedAt = reading.at;
+        if (state.doorOpen !== reading.open) {
+          next.doorOpen = reading.open;
+          next.doorAt = reading.at;
+        }
       }
       break;
     case 'position':

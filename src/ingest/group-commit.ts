@@ -92,6 +92,9 @@ export function createGroupCommit(options: {
                 result.duplicates++;
                 continue;
               }
+              // Rules and state see the reading as stored: two openings in one millisecond are two
+              // events a millisecond apart, not one event seen twice.
+              if (outcome.at !== reading.at) reading = { ...reading, at: outcome.at };
             }
             const before = touched.get(num) ?? states.get(num) ?? emptyDeviceState(num);
             touched.set(num, applyReading(before, reading, item.receivedAt));

@@ -15,6 +15,7 @@ export function emptyDeviceState(num: number): DeviceState {
     onlineAt: null,
     doorOpen: null,
     doorAt: null,
+    doorReportedAt: null,
     lat: null,
     lon: null,
     accuracyM: null,
@@ -36,6 +37,7 @@ interface Row {
   online_at: number | null;
   door_open: number | null;
   door_at: number | null;
+  door_reported_at: number | null;
   lat_e6: number | null;
   lon_e6: number | null;
   accuracy_m: number | null;
@@ -55,13 +57,14 @@ export function createDeviceStateRepo(db: Db) {
   const upsert = db.prepare<Row>(
     `INSERT INTO device_state VALUES (@device, @last_seen_at, @battery, @battery_at, @link_quality, @voltage_mv,
        @online, @online_at, @door_open, @door_at, @lat_e6, @lon_e6, @accuracy_m, @position_at,
-       @pillbox_open, @pillbox_compartment, @pillbox_at)
+       @pillbox_open, @pillbox_compartment, @pillbox_at, @door_reported_at)
      ON CONFLICT (device) DO UPDATE SET last_seen_at = excluded.last_seen_at, battery = excluded.battery,
        battery_at = excluded.battery_at, link_quality = excluded.link_quality, voltage_mv = excluded.voltage_mv,
        online = excluded.online, online_at = excluded.online_at, door_open = excluded.door_open,
        door_at = excluded.door_at, lat_e6 = excluded.lat_e6, lon_e6 = excluded.lon_e6,
        accuracy_m = excluded.accuracy_m, position_at = excluded.position_at, pillbox_open = excluded.pillbox_open,
-       pillbox_compartment = excluded.pillbox_compartment, pillbox_at = excluded.pillbox_at`,
+       pillbox_compartment = excluded.pillbox_compartment, pillbox_at = excluded.pillbox_at,
+       door_reported_at = excluded.door_reported_at`,
   );
 
   return {
@@ -79,6 +82,7 @@ export function createDeviceStateRepo(db: Db) {
           onlineAt: r.online_at,
           doorOpen: bool(r.door_open),
           doorAt: r.door_at,
+          doorReportedAt: r.door_reported_at,
           lat: r.lat_e6 === null ? null : r.lat_e6 / 1e6,
           lon: r.lon_e6 === null ? null : r.lon_e6 / 1e6,
           accuracyM: r.accuracy_m,
@@ -102,6 +106,7 @@ export function createDeviceStateRepo(db: Db) {
         online_at: s.onlineAt,
         door_open: int(s.doorOpen),
         door_at: s.doorAt,
+        door_reported_at: s.doorReportedAt,
         lat_e6: e6(s.lat),
         lon_e6: e6(s.lon),
         accuracy_m: s.accuracyM === null ? null : Math.round(s.accuracyM),

@@ -167,4 +167,14 @@ export const migrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: 'door state: when it last changed, and when it was last reported',
+    sql: `
+      -- door_at is now when the door last CHANGED (a repeated "still open" must not restart the
+      -- door-open-too-long countdown); door_reported_at orders reports, so a late one cannot undo a newer one.
+      ALTER TABLE device_state ADD COLUMN door_reported_at INTEGER;
+      UPDATE device_state SET door_reported_at = door_at;
+    `,
+  },
 ];

@@ -100,3 +100,16 @@ describe('applyReading', () => {
     expect(state).toMatchObject({ doorOpen: false, linkQuality: -60, voltageMv: 2900 });
   });
 });
+
+describe('applyReading: a door repeating its state', () => {
+  const T = Date.UTC(2026, 0, 15, 2, 0, 0);
+  const door = (at: number, open: boolean): Reading => ({ kind: 'door', deviceId: 'front-door', at, atFromDevice: false, open });
+
+  it('keeps the time the door opened when a sensor repeats "open" (the door-open-too-long countdown must not restart)', () => {
+    let state = emptyDeviceState(1);
+    for (const [at, open] of [[T, true], [T + 300_000, true], [T + 600_000, true]] as const) state = applyReading(state, door(at, open), at);
+    expect(state).toMatchObject({ doorOpen: true, doorAt: T, lastSeenAt: T + 600_000 });
+    state = applyReading(state, door(T + 700_000, false), T + 700_000);
+    expect(state).toMatchObject({ doorOpen: false, doorAt: T + 700_000 });
+  });
+});

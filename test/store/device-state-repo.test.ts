@@ -18,6 +18,7 @@ describe('device state repo', () => {
       onlineAt: T - 5,
       doorOpen: false,
       doorAt: T - 1,
+      doorReportedAt: T - 1,
       lat: 51.5072,
       lon: -0.1276,
       accuracyM: 12,
