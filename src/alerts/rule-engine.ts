@@ -20,6 +20,13 @@ import { buildRuleView } from './rule-view.js';
  * covers every deadline in between once; a backward jump leaves the watermark where it was, so
  * nothing is evaluated twice — and alert keys guard the rest.
  */
+/**
+ * Before this instant the wall clock is not believable: a Raspberry Pi has no real-time clock and
+ * boots in 1970 (or at its last shutdown) until NTP answers. Judging deadlines then would set a
+ * watermark in the past and, once NTP corrects the clock, declare a week of doses missed.
+ */
+export const EARLIEST_PLAUSIBLE_TIME = Date.UTC(2026, 0, 1);
+
 export interface RuleEngine {
   onReadings(readings: readonly Reading[]): void;
   tick(): void;
@@ -102,6 +109,10 @@ export function createRuleEngine(options: {
     tick() {
       ticks++;
       const now = clock.now();
+      if (now < EARLIEST_PLAUSIBLE_TIME) {
+        if (ticks === 1 || ticks % 60 === 0) log.warn({ now: new Date(now).toISOString() }, 'the clock is not set yet: deadlines wait for it');
+        return;
+      }
       const current = view(now);
       runInTransaction((collect) => {
         for (const rule of rules) {

@@ -57,13 +57,25 @@ export function createReadingsRepo(db: Db) {
     recentFixes: db.prepare<[number, number], { at: number; lat_e6: number; lon_e6: number; accuracy_m: number | null }>(
       'SELECT at, lat_e6, lon_e6, accuracy_m FROM position_readings WHERE device = ? ORDER BY at DESC LIMIT ?',
     ),
+    // Openings are changes from closed to open: Zigbee2MQTT and Tasmota repeat a lid's or door's
+    // state on every check-in, and a repeated "open" is not a second opening (a false double dose).
+    // The previous report is found through the (device, at) primary key, walking back from each row.
     pillboxOpenings: db.prepare<[number, number], { id: string; at: number; compartment: number }>(
       `SELECT d.id, r.at, r.compartment FROM pillbox_readings r JOIN devices d ON d.num = r.device
-       WHERE r.open = 1 AND r.at >= ? AND r.at < ? ORDER BY r.at`,
+       WHERE r.open = 1 AND r.at >= ? AND r.at < ?
+         AND coalesce((SELECT p.open FROM pillbox_readings p
+                        WHERE p.device = r.device AND p.compartment = r.compartment AND p.at < r.at
+                        ORDER BY p.at DESC LIMIT 1), 0) = 0
+       ORDER BY r.at`,
     ),
     activity: db.prepare<[number, number, number, number], { n: number }>(
-      `SELECT (SELECT COUNT(*) FROM door_readings WHERE open = 1 AND at >= ? AND at < ?)
-            + (SELECT COUNT(*) FROM pillbox_readings WHERE open = 1 AND at >= ? AND at < ?) AS n`,
+      `SELECT (SELECT COUNT(*) FROM door_readings r WHERE r.open = 1 AND r.at >= ? AND r.at < ?
+                 AND coalesce((SELECT p.open FROM door_readings p WHERE p.device = r.device AND p.at < r.at
+                               ORDER BY p.at DESC LIMIT 1), 0) = 0)
+            + (SELECT COUNT(*) FROM pillbox_readings r WHERE r.open = 1 AND r.at >= ? AND r.at < ?
+                 AND coalesce((SELECT p.open FROM pillbox_readings p
+                               WHERE p.device = r.device AND p.compartment = r.compartment AND p.at < r.at
+                               ORDER BY p.at DESC LIMIT 1), 0) = 0) AS n`,
     ),
   };
 
@@ -166,13 +178,13 @@ export function createReadingsRepo(db: Db) {
         return fix;
       });
     },
-    /** Every pill box's lid openings in [from, to), oldest first (for the medication rules). */
+    /** Every pill box's lid openings (closed → open) in [from, to), oldest first (for the medication rules). */
     pillboxOpenings(from: number, to: number): PillboxReading[] {
       return rulesQueries.pillboxOpenings
         .all(from, to)
         .map((r) => ({ kind: 'pillbox', deviceId: r.id, at: r.at, atFromDevice: false, compartment: r.compartment, open: true }));
     },
-    /** Door and pill-box openings in [from, to) (for inactivity). */
+    /** Door and pill-box openings (closed → open) in [from, to) (for inactivity). */
     activityCount(from: number, to: number): number {
       return rulesQueries.activity.get(from, to, from, to)?.n ?? 0;
     },

@@ -165,4 +165,18 @@ describe('rule engine', () => {
     expect(home.store.alerts.byKey('lb:back-door')).toMatchObject({ status: 'resolved', resolution: 'device removed from the household' });
     home.close();
   });
+
+  it('judges no deadline while the clock is not set (a Pi booting in 1970), and sets no watermark then', () => {
+    const { engine, clock, home, changes } = setUp([hourly]);
+    clock.set(Date.UTC(1970, 0, 1, 0, 0, 5));
+    engine.tick();
+    expect(home.store.ruleState.watermark('hourly')).toBeUndefined();
+    // NTP answers: the first believable tick starts the watermark, nothing from 1970 onwards is "missed".
+    clock.set(START);
+    engine.tick();
+    clock.advance(HOUR);
+    engine.tick();
+    expect(changes).toHaveLength(1);
+    home.close();
+  });
 });

@@ -216,3 +216,30 @@ describe('storage budget (DESIGN.md: ≤ 48 bytes per reading including indexes)
     expect(bytes / N, `${(bytes / N).toFixed(1)} bytes per fix`).toBeLessThanOrEqual(48);
   });
 });
+
+describe('readings repo: openings are changes, not repeats', () => {
+  it('counts a lid reported open twice (a Zigbee check-in) as one opening, and a new opening after a close', async () => {
+    const { openDatabase } = await import('../../src/store/database.js');
+    const { createReadingsRepo } = await import('../../src/store/readings-repo.js');
+    const os = await import('node:os');
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const db = openDatabase(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'homeward-openings-')), 'h.db'), { synchronous: 'normal' });
+    db.prepare("INSERT INTO devices (num, id, name, kind, source, added_at) VALUES (1, 'box', 'Box', 'pillbox', 'native', 0)").run();
+    db.prepare("INSERT INTO devices (num, id, name, kind, source, added_at) VALUES (2, 'door', 'Door', 'door', 'native', 0)").run();
+    const repo = createReadingsRepo(db);
+    const lid = (at: number, open: boolean) => repo.insert(1, { kind: 'pillbox', deviceId: 'box', at, atFromDevice: true, compartment: 1, open });
+    const door = (at: number, open: boolean) => repo.insert(2, { kind: 'door', deviceId: 'door', at, atFromDevice: true, open });
+    lid(1000, true);
+    lid(2000, true);
+    lid(3000, false);
+    lid(4000, true);
+    door(1500, true);
+    door(2500, true);
+    expect(repo.pillboxOpenings(0, 10_000).map((r) => r.at)).toEqual([1000, 4000]);
+    // A window starting after the first report still sees that the lid was already open at 2000.
+    expect(repo.pillboxOpenings(1500, 10_000).map((r) => r.at)).toEqual([4000]);
+    expect(repo.activityCount(0, 10_000)).toBe(3);
+    db.close();
+  });
+});
