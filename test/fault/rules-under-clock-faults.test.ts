@@ -5,7 +5,9 @@ import { defaultConfig } from '../../src/config.js';
 import type { Household } from '../../src/core/household.js';
 import { openHome } from '../../src/hub.js';
 import { fakeClock } from '../support/fake-clock-process.js';
-import { freePort, spawnHub, waitForPort, type HubProcess } from '../support/hub-process.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { cliScript, freePort, spawnHub, waitForPort, type HubProcess } from '../support/hub-process.js';
 import { connectClient } from '../support/mqtt-clients.js';
 import { testDataDir } from '../support/test-hub.js';
 
@@ -14,6 +16,8 @@ import { testDataDir } from '../support/test-hub.js';
  * of a dose window, restarted, and its clock jumped forward and back (issue 4, "Tests"). Each
  * deadline must fire once — not zero times, not twice.
  */
+const execFileAsync = promisify(execFile);
+
 const household: Household = {
   home: { name: 'Clock faults', timezone: 'Europe/London', lat: 51.5072, lon: -0.1276 },
   person: { name: 'Margaret' },
@@ -165,5 +169,11 @@ describe('rules under SIGKILL and clock jumps (whole process, libfaketime)', () 
       return k.length > 0 ? k : undefined;
     }, 5000);
     expect(keys).toHaveLength(1);
+    // status --json shows it in the contract's shape (DESIGN.md, "Commands").
+    const { stdout } = await execFileAsync(process.execPath, [cliScript, 'status', '--json', '--data-dir', dataDir]);
+    const status = JSON.parse(stdout) as { alerts: Array<Record<string, unknown>> };
+    expect(status.alerts).toEqual([
+      expect.objectContaining({ id: expect.any(String), type: 'night-exit', status: 'open', deviceId: 'front-door', raisedAt: expect.stringMatching(/^2026-01-15T02:0/) }),
+    ]);
   }, 30_000);
 });
