@@ -148,6 +148,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   const rulesLog = log.child({ module: 'rules' });
   const engine = createRuleEngine({ rules, store, household, states: () => commit.states(), alerts: alertService, clock, log: rulesLog });
   metrics.gauge('homeward_rule_ticks_total', 'Rule engine ticks since start (deadline evaluations)', () => engine.ticks());
+  metrics.gauge('homeward_rules_evaluated_until_seconds', 'Every rule has judged its deadlines up to this Unix time', () => (engine.evaluatedUntil() ?? 0) / 1000);
   // Rules see each reading as soon as it is committed: a night exit alerts within milliseconds.
   bus.on('readingsCommitted', 'rules', ({ readings }) => engine.onReadings(readings));
   bus.on('householdChanged', 'rules', () => engine.householdChanged());

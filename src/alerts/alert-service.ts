@@ -32,6 +32,10 @@ export function alertJson(alert: AlertRow): AlertJson {
 export function createAlertService(options: { store: Store; bus: EventBus; log: Logger; alertsTotal: Counter; newId?: () => string }) {
   const { store, bus, log, alertsTotal } = options;
   const newId = options.newId ?? (() => randomUUID());
+  // Open alerts, in memory: rules ask about them for every reading, and reading them from SQLite each
+  // time made a reading's cost grow with the number of open alerts (measured: 65 % of CPU, 5 s stalls).
+  let openByKey: Map<string, AlertRow> | undefined;
+  const openIndex = () => (openByKey ??= new Map(store.alerts.open().map((a) => [a.key, a])));
 
   function incidentFor(draft: AlertDraft): string | null {
     if (!wanderingTypes.includes(draft.type)) return null;
@@ -82,6 +86,23 @@ export function createAlertService(options: { store: Store; bus: EventBus; log: 
       return { raised, resolved };
     },
 
+    /** Applies an outcome in its own transaction and announces it; nothing is written for an empty one. */
+    commit(outcome: RuleOutcome): void {
+      if (outcome.raise.length === 0 && outcome.clear.length === 0 && outcome.doses.length === 0) return;
+      const changes = store.transaction(() => this.apply(outcome));
+      const index = openIndex();
+      for (const alert of changes.raised) index.set(alert.key, alert);
+      for (const alert of changes.resolved) index.delete(alert.key);
+      this.announce(changes);
+    },
+
+    /** The open alert with this key (from memory). */
+    openAlert: (key: string): AlertRow | undefined => openIndex().get(key),
+    /** Open alerts (from memory). */
+    openAlerts: (): AlertRow[] => [...openIndex().values()],
+    /** Whether this key was ever raised. */
+    raised: (key: string): boolean => openIndex().has(key) || store.alerts.byKey(key) !== undefined,
+
     /** Announces changes once their transaction has committed. */
     announce(changes: { raised: AlertRow[]; resolved: AlertRow[] }): void {
       for (const alert of changes.raised) {
@@ -96,12 +117,11 @@ export function createAlertService(options: { store: Store; bus: EventBus; log: 
     },
 
     /** Resolves open alerts of devices no longer in the household (DESIGN: a removed device's alerts resolve). */
-    resolveForRemovedDevices(deviceIds: ReadonlySet<string>, now: number): { raised: AlertRow[]; resolved: AlertRow[] } {
-      const clear = store.alerts
-        .open()
+    resolveForRemovedDevices(deviceIds: ReadonlySet<string>, now: number): void {
+      const clear = [...openIndex().values()]
         .filter((a) => a.deviceId !== null && !deviceIds.has(a.deviceId))
         .map((a) => ({ key: a.key, at: now, reason: 'device removed from the household' }));
-      return this.apply({ raise: [], clear, doses: [] });
+      this.commit({ raise: [], clear, doses: [] });
     },
 
     open: (): AlertJson[] => store.alerts.open().map(alertJson),

@@ -1,11 +1,11 @@
 import { nothing, type RuleOutcome } from '../core/alerts.js';
 import type { Clock } from '../core/clock.js';
 import type { DeviceState } from '../core/device-state.js';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../core/logger.js';
 import type { Reading } from '../core/readings.js';
 import type { HouseholdService } from '../household/household-service.js';
 import type { Rule, RuleView } from '../rules/rule.js';
-import type { AlertRow } from '../store/alerts-repo.js';
 import type { Store } from '../store/store.js';
 import type { AlertService } from './alert-service.js';
 import { buildRuleView } from './rule-view.js';
@@ -32,6 +32,8 @@ export interface RuleEngine {
   tick(): void;
   /** Ticks run so far (exposed in /metrics, so a test or a monitor can see the engine is alive). */
   ticks(): number;
+  /** The earliest instant every rule has judged its deadlines up to; undefined before the first tick. */
+  evaluatedUntil(): number | undefined;
   /** After an import: new devices' join times, and a removed device's alerts resolve. */
   householdChanged(): void;
   /** Starts ticking every `everyMs` (1 s by default): deadlines fire within a second of passing. */
@@ -59,7 +61,7 @@ export function createRuleEngine(options: {
   refreshAddedAt();
 
   function view(now: number): RuleView {
-    return buildRuleView({ now, household: household.view(), store, states: options.states(), addedAt: (id) => addedAt.get(id) });
+    return buildRuleView({ now, household: household.view(), store, alerts, states: options.states(), addedAt: (id) => addedAt.get(id) });
   }
 
   /** One rule's answer, or nothing: a rule that throws must not stop the others from seeing the event. */
@@ -72,36 +74,61 @@ export function createRuleEngine(options: {
     }
   }
 
-  function runInTransaction(work: (collect: (changes: { raised: AlertRow[]; resolved: AlertRow[] }) => void) => void): void {
-    const all = { raised: [] as AlertRow[], resolved: [] as AlertRow[] };
+  /** Stores an outcome (its own small transaction, only when it changes something) and announces it. */
+  function commit(outcome: RuleOutcome): boolean {
     try {
-      store.transaction(() =>
-        work((changes) => {
-          all.raised.push(...changes.raised);
-          all.resolved.push(...changes.resolved);
-        }),
-      );
+      alerts.commit(outcome);
+      return true;
     } catch (error) {
       // Nothing was stored; the next tick (or the next reading) will derive the same conditions again.
       log.error({ err: error }, 'could not store rule outcomes; will retry');
-      return;
+      return false;
     }
-    alerts.announce(all);
+  }
+
+  // Watermarks live in memory and reach the database every minute, or at once when a tick raised or
+  // cleared something. A restart may so re-judge up to a minute of deadlines: alert keys make that
+  // harmless, and it spares an SD card a write every second.
+  const watermarks = new Map<string, number>();
+  let persistedAt = -Infinity;
+  const PERSIST_EVERY_MS = 60_000;
+
+  function watermarkOf(ruleId: string): number | undefined {
+    if (!watermarks.has(ruleId)) {
+      const stored = store.ruleState.watermark(ruleId);
+      if (stored !== undefined) watermarks.set(ruleId, stored);
+    }
+    return watermarks.get(ruleId);
+  }
+
+  function persistWatermarks(): void {
+    try {
+      store.transaction(() => {
+        for (const [ruleId, at] of watermarks) store.ruleState.advance(ruleId, at);
+      });
+      persistedAt = performance.now();
+    } catch (error) {
+      log.error({ err: error }, 'could not store rule watermarks; will retry');
+    }
   }
 
   return {
     onReadings(readings) {
       if (readings.length === 0) return;
       const current = view(clock.now());
-      runInTransaction((collect) => {
-        for (const reading of readings) {
-          for (const rule of rules) {
-            if (rule.onReading === undefined) continue;
-            const outcome = ask(rule, 'reading', () => rule.onReading?.(current, reading));
-            if (outcome !== undefined) collect(alerts.apply(outcome));
-          }
+      for (const reading of presented(readings)) {
+        for (const rule of rules) {
+          if (rule.onReading === undefined) continue;
+          const outcome = ask(rule, 'reading', () => rule.onReading?.(current, reading));
+          if (outcome !== undefined) commit(outcome);
         }
-      });
+      }
+    },
+
+    /** The earliest point up to which every rule has judged its deadlines (for /metrics and tests). */
+    evaluatedUntil: () => {
+      const ids = rules.filter((r) => r.onTick !== undefined).map((r) => watermarkOf(r.id));
+      return ids.some((w) => w === undefined) ? undefined : Math.min(...(ids as number[]));
     },
 
     ticks: () => ticks,
@@ -114,28 +141,33 @@ export function createRuleEngine(options: {
         return;
       }
       const current = view(now);
-      runInTransaction((collect) => {
-        for (const rule of rules) {
-          if (rule.onTick === undefined) continue;
-          const from = store.ruleState.watermark(rule.id);
-          if (from === undefined) {
-            // A new rule (or a new hub) starts from now: it does not replay a history it never watched.
-            store.ruleState.advance(rule.id, now);
-            continue;
-          }
-          if (now <= from) continue;
-          const outcome = ask(rule, 'tick', () => rule.onTick?.(current, from, now));
-          if (outcome === undefined) continue;
-          collect(alerts.apply(outcome));
-          store.ruleState.advance(rule.id, now);
+      let changed = false;
+      for (const rule of rules) {
+        if (rule.onTick === undefined) continue;
+        const from = watermarkOf(rule.id);
+        if (from === undefined) {
+          // A new rule (or a new hub) starts from now: it does not replay a history it never watched.
+          watermarks.set(rule.id, now);
+          changed = true;
+          continue;
         }
-      });
+        // A clock that stepped back judges nothing until it passes the watermark again.
+        if (now <= from) continue;
+        const outcome = ask(rule, 'tick', () => rule.onTick?.(current, from, now));
+        if (outcome === undefined || !commit(outcome)) continue;
+        if (outcome.raise.length > 0 || outcome.clear.length > 0 || outcome.doses.length > 0) changed = true;
+        watermarks.set(rule.id, now);
+      }
+      if (changed || performance.now() - persistedAt >= PERSIST_EVERY_MS) persistWatermarks();
     },
 
     householdChanged() {
       refreshAddedAt();
-      const ids = new Set(household.view().devicesById.keys());
-      runInTransaction((collect) => collect(alerts.resolveForRemovedDevices(ids, clock.now())));
+      try {
+        alerts.resolveForRemovedDevices(new Set(household.view().devicesById.keys()), clock.now());
+      } catch (error) {
+        log.error({ err: error }, 'could not resolve the alerts of removed devices');
+      }
     },
 
     start(everyMs = 1000) {
@@ -147,6 +179,24 @@ export function createRuleEngine(options: {
 
     stop() {
       clearInterval(timer);
+      persistWatermarks();
     },
   };
+}
+
+/**
+ * The readings a batch presents to the rules. Every door and pill-box reading counts (each opening is
+ * an event), but of a device's fixes and health reports in one batch only the newest: the zone rules
+ * judge from stored fixes, and battery or "heard from" is the latest that matters. Under a burst this
+ * turns thousands of evaluations into one per device.
+ */
+export function presented(readings: readonly Reading[]): Reading[] {
+  const newest = new Map<string, Reading>();
+  for (const reading of readings) {
+    if (reading.kind !== 'position' && reading.kind !== 'health') continue;
+    const key = `${reading.kind}:${reading.deviceId}`;
+    const seen = newest.get(key);
+    if (seen === undefined || reading.at >= seen.at) newest.set(key, reading);
+  }
+  return readings.filter((r) => (r.kind !== 'position' && r.kind !== 'health') || newest.get(`${r.kind}:${r.deviceId}`) === r);
 }

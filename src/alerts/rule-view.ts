@@ -3,6 +3,7 @@ import type { HouseholdView } from '../household/household-service.js';
 import type { OpenAlertView, RuleView } from '../rules/rule.js';
 import type { AlertRow } from '../store/alerts-repo.js';
 import type { Store } from '../store/store.js';
+import type { AlertService } from './alert-service.js';
 
 /**
  * Builds the read port rules see (src/rules/rule.ts) over the store and the household. Rules get
@@ -12,14 +13,13 @@ export function buildRuleView(options: {
   now: number;
   household: HouseholdView;
   store: Store;
+  alerts: Pick<AlertService, 'openAlert' | 'openAlerts' | 'raised'>;
   states: ReadonlyMap<number, DeviceState>;
   addedAt: (deviceId: string) => number | undefined;
 }): RuleView {
   const { now, household, store, states } = options;
   const num = (id: string) => household.deviceNums.get(id);
   const toOpen = (a: AlertRow): OpenAlertView => ({ id: a.id, key: a.key, type: a.type, deviceId: a.deviceId, raisedAt: a.raisedAt, details: a.details });
-  let openCache: AlertRow[] | undefined;
-  const openAlerts = () => (openCache ??= store.alerts.open());
   const devices = [...household.devicesById.values()];
 
   return {
@@ -39,17 +39,16 @@ export function buildRuleView(options: {
     },
     pillboxOpenings: (from, to) => store.readings.pillboxOpenings(from, to).filter((r) => household.devicesById.has(r.deviceId)),
     activityCount: (from, to) => store.readings.activityCount(from, to),
-    // Open alerts are read fresh for each question after a change, so a rule sees what an earlier rule raised.
+    // From the alert service's memory, current after every change, so a rule sees what an earlier rule raised.
     openAlert: (key) => {
-      const alert = store.alerts.byKey(key);
-      return alert !== undefined && alert.status !== 'resolved' ? toOpen(alert) : undefined;
+      const alert = options.alerts.openAlert(key);
+      return alert === undefined ? undefined : toOpen(alert);
     },
-    openAlerts: (type) => {
-      openCache = undefined;
-      return openAlerts()
+    openAlerts: (type) =>
+      options.alerts
+        .openAlerts()
         .filter((a) => type === undefined || a.type === type)
-        .map(toOpen);
-    },
-    raised: (key) => store.alerts.byKey(key) !== undefined,
+        .map(toOpen),
+    raised: (key) => options.alerts.raised(key),
   };
 }

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createAlertService } from '../../src/alerts/alert-service.js';
-import { createRuleEngine } from '../../src/alerts/rule-engine.js';
+import { createRuleEngine, presented } from '../../src/alerts/rule-engine.js';
 import { defaultConfig } from '../../src/config.js';
 import { nothing, type AlertJson } from '../../src/core/alerts.js';
 import { createManualClock } from '../../src/core/clock.js';
@@ -178,5 +178,12 @@ describe('rule engine', () => {
     engine.tick();
     expect(changes).toHaveLength(1);
     home.close();
+  });
+
+  it('presents every door and pill-box reading, but of fixes and health only each device\'s newest in a batch', () => {
+    const fix = (deviceId: string, at: number) => ({ kind: 'position' as const, deviceId, at, atFromDevice: false, lat: 1, lon: 1 });
+    const door = (at: number, open: boolean) => ({ kind: 'door' as const, deviceId: 'front-door', at, atFromDevice: false, open });
+    const batch = [fix('a', 3), door(1, true), fix('a', 5), fix('b', 2), door(2, false), fix('a', 4)];
+    expect(presented(batch)).toEqual([door(1, true), fix('a', 5), fix('b', 2), door(2, false)]);
   });
 });

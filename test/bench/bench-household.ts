@@ -1,22 +1,60 @@
 import type { Household } from '../../src/core/household.js';
 
-/** Device ids of the benchmark household: `tracker-01` … `tracker-NN`. */
-export function trackerIds(count: number): string[] {
+/** `prefix-01` … `prefix-NN`, zero-padded to at least two digits. */
+function numberedIds(prefix: string, count: number): string[] {
   const width = String(count).length < 2 ? 2 : String(count).length;
-  return Array.from({ length: count }, (_, index) => `tracker-${String(index + 1).padStart(width, '0')}`);
+  return Array.from({ length: count }, (_, index) => `${prefix}-${String(index + 1).padStart(width, '0')}`);
+}
+
+/** Device ids of the benchmark household's trackers: `tracker-01` … `tracker-NN`. */
+export function trackerIds(count: number): string[] {
+  return numberedIds('tracker', count);
+}
+
+/** Device ids of the benchmark household's exit doors: `door-01` … `door-NN`. */
+export function doorIds(count: number): string[] {
+  return numberedIds('door', count);
+}
+
+/** The benchmark household's one integration: its credential subscribes to the alerts. */
+export const BENCH_INTEGRATION_ID = 'home-assistant';
+
+/** Exit doors in the benchmark household (the alert-latency phase opens them). */
+export const BENCH_DOORS = 10;
+
+/**
+ * A night window around `now` on the UTC clock (start an hour before the present hour, end two hours
+ * after it), so a door opened during the benchmark is a night exit whatever time it runs. It may
+ * span midnight, as real nights do.
+ */
+export function nightAround(now: Date): { start: string; end: string } {
+  const hour = now.getUTCHours();
+  const clock = (h: number) => `${String((h + 24) % 24).padStart(2, '0')}:00`;
+  return { start: clock(hour - 1), end: clock(hour + 2) };
 }
 
 /**
- * A household with `count` native GPS trackers, each with its own credential: the benchmark's 50
- * publishers are 50 devices, not one device publishing 50 times as fast.
+ * A household with `count` native GPS trackers, each with its own credential (the benchmark's 50
+ * publishers are 50 devices, not one device publishing 50 times as fast), `doors` native exit doors
+ * and one integration. Home time is UTC and the night window surrounds `now`, so an opening during
+ * the run raises a night exit; the trackers stay at home and raise nothing.
  */
-export function benchHousehold(count: number): Household {
+export function benchHousehold(count: number, options: { doors?: number; now?: Date } = {}): Household {
+  const doors = doorIds(options.doors ?? BENCH_DOORS).map((id) => ({
+    id,
+    name: `Door ${id}`,
+    kind: 'door' as const,
+    source: 'native' as const,
+    exit: true,
+    heartbeat: '26h',
+  }));
   return {
-    home: { name: 'Benchmark house', timezone: 'Europe/London', lat: 51.5072, lon: -0.1276 },
+    home: { name: 'Benchmark house', timezone: 'UTC', lat: 51.5072, lon: -0.1276 },
     person: { name: 'Margaret' },
     zones: [{ id: 'home', name: 'Home', lat: 51.5072, lon: -0.1276, radiusM: 150 }],
-    devices: trackerIds(count).map((id) => ({ id, name: `Tracker ${id}`, kind: 'tracker', source: 'native', heartbeat: '30m' })),
-    rules: { night: { start: '22:00', end: '07:00' }, doorOpenTooLong: '10m' },
+    devices: [...trackerIds(count).map((id) => ({ id, name: `Tracker ${id}`, kind: 'tracker' as const, source: 'native' as const, heartbeat: '30m' })), ...doors],
+    integrations: [{ id: BENCH_INTEGRATION_ID, kind: 'home-assistant' }],
+    rules: { night: nightAround(options.now ?? new Date()), doorOpenTooLong: '10m' },
     escalation: { ackWithin: '5m', repeatEvery: '2m' },
   };
 }

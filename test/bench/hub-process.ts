@@ -3,7 +3,7 @@ import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, write
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { benchHousehold, trackerIds } from './bench-household.js';
+import { BENCH_DOORS, BENCH_INTEGRATION_ID, benchHousehold, doorIds, trackerIds } from './bench-household.js';
 import { waitForExit, type Cleanup } from './cleanup.js';
 import { acceptsTcp, answers200, freePort, sleep } from './net-util.js';
 
@@ -29,7 +29,13 @@ export interface DeviceCredential {
 export interface HubTemplate {
   /** A data directory with the household imported; each hub run starts from a copy of it. */
   dataDir: string;
+  /** The trackers: the publishers of every load phase. */
   deviceIds: string[];
+  /** Native exit doors, opened only by the alert-latency phase. */
+  doorIds: string[];
+  /** The integration whose credential may subscribe to homeward/#. */
+  integrationId: string;
+  /** Of every tracker, door and the integration. */
   credentials: Map<string, DeviceCredential>;
 }
 
@@ -55,20 +61,25 @@ export function assertBuilt(): void {
   }
 }
 
-/** Imports a household of `count` native trackers and reads each device's credential with the CLI. */
+/**
+ * Imports a household of `count` native trackers, the exit doors and the integration
+ * (bench-household.ts), and reads each one's credential with the CLI.
+ */
 export async function prepareHubTemplate(root: string, count: number): Promise<HubTemplate> {
   const dataDir = path.join(root, 'hub-template');
   const file = path.join(root, 'household.json');
-  writeFileSync(file, JSON.stringify(benchHousehold(count), null, 2));
+  writeFileSync(file, JSON.stringify(benchHousehold(count, { doors: BENCH_DOORS }), null, 2));
   await runCli(['setup', 'import', file, '--data-dir', dataDir, '--json']);
   const deviceIds = trackerIds(count);
+  const doors = doorIds(BENCH_DOORS);
+  const owners = [...deviceIds, ...doors, BENCH_INTEGRATION_ID];
   const credentials = new Map<string, DeviceCredential>();
   // Two at a time: the machine has two cores and each CLI run is mostly Node start-up.
   let next = 0;
   await Promise.all(
     [0, 1].map(async () => {
-      while (next < deviceIds.length) {
-        const id = deviceIds[next++] as string;
+      while (next < owners.length) {
+        const id = owners[next++] as string;
         const credential = JSON.parse(await runCli(['device', 'credentials', id, '--json', '--data-dir', dataDir])) as DeviceCredential;
         if (typeof credential.username !== 'string' || typeof credential.password !== 'string') {
           throw new Error(`device credentials ${id} printed no {"username","password"}`);
@@ -77,7 +88,7 @@ export async function prepareHubTemplate(root: string, count: number): Promise<H
       }
     }),
   );
-  return { dataDir, deviceIds, credentials };
+  return { dataDir, deviceIds, doorIds: doors, integrationId: BENCH_INTEGRATION_ID, credentials };
 }
 
 export interface RunningHub {

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { measureAlertLatency, type AlertLatencyOptions, type AlertLatencyResult } from './alert-latency.js';
 import { installCleanup, type Cleanup } from './cleanup.js';
 import { openHubLoad, type HubLoad } from './hub-ingest.js';
 import { assertBuilt, logTail, PI_NODE_FLAGS, prepareHubTemplate, startHub, type HubTemplate } from './hub-process.js';
@@ -103,6 +104,24 @@ async function runHub(options: {
   return { run, storage: options.withStorage ? measureStorage(hub.dbFile) : undefined };
 }
 
+/** 400 night door-openings over 20 s on 10 doors (one per door every 500 ms) beside 500 readings/s. */
+const ALERT_PHASE: AlertLatencyOptions = { openings: 400, spanMs: 20_000, backgroundRate: 500 };
+
+/** The alert-latency phase on a hub of its own (Pi flags): a fresh database, no door state or alert from another phase. */
+async function runAlertHub(root: string, template: HubTemplate, cleanup: Cleanup): Promise<AlertLatencyResult> {
+  const hub = await startHub({ name: 'alert-latency', root, template, nodeFlags: PI_NODE_FLAGS, cleanup });
+  let load: HubLoad | undefined;
+  try {
+    await sleep(1000);
+    load = await openHubLoad(hub, template);
+    return await measureAlertLatency(hub, template, load, ALERT_PHASE);
+  } finally {
+    await load?.close();
+    const stopped = await hub.stop();
+    if (!stopped.cleanly) process.stderr.write(`!! hub [alert latency] did not stop cleanly (${stopped.code ?? stopped.signal}):\n${logTail(hub.logFile)}\n`);
+  }
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -157,7 +176,7 @@ async function main(): Promise<number> {
   let relay: Relay | undefined;
   try {
     progress(`${messages.toLocaleString('en-GB')} QoS 1 messages per burst, ${settings.rounds} rounds, ${publishers} publishers, ${settings.window} in flight each; temp dir ${root}`);
-    const template = await phase(`import a household of ${publishers} native trackers and read their credentials (CLI)`, () => prepareHubTemplate(root, publishers));
+    const template = await phase(`import a household of ${publishers} native trackers, exit doors and an integration and read their credentials (CLI)`, () => prepareHubTemplate(root, publishers));
     if (template === undefined) return 1;
 
     const startups = await phase('start-up time ×3 (Pi flags)', async () => {
@@ -172,7 +191,7 @@ async function main(): Promise<number> {
 
     relay = await phase('start Mosquitto, 1 subscriber and 50 publishers', () => startRelay({ workDir: root, cleanup, deviceIds: template.deviceIds }));
 
-    const results: BenchResults = { messages, startups, hubs: [], storage: undefined };
+    const results: BenchResults = { messages, startups, hubs: [], storage: undefined, alerts: undefined };
     const pi = await phase(`hub with ${PI_NODE_FLAGS.join(' ')}: idle, 1,000 readings/s, ${settings.rounds} rounds of bursts beside Mosquitto`, () =>
       runHub({ label: 'Pi flags', name: 'pi-flags', nodeFlags: PI_NODE_FLAGS, withSteady: true, withStorage: true, root, template, relay, cleanup, settings }),
     );
@@ -180,6 +199,10 @@ async function main(): Promise<number> {
       results.hubs.push(pi.run);
       results.storage = pi.storage;
     }
+    results.alerts = await phase(
+      `hub with Pi flags: ${ALERT_PHASE.openings} night door-openings over ${ALERT_PHASE.spanMs / 1000} s → alerts on MQTT, ${ALERT_PHASE.backgroundRate} readings/s background`,
+      () => runAlertHub(root, template, cleanup),
+    );
     if (!values['skip-unflagged']) {
       const plain = await phase(`hub without memory flags: idle, ${settings.rounds} rounds of bursts beside Mosquitto`, () =>
         runHub({ label: 'no flags', name: 'no-flags', nodeFlags: [], withSteady: false, withStorage: false, root, template, relay, cleanup, settings }),
@@ -188,7 +211,7 @@ async function main(): Promise<number> {
     }
     raw.results = results;
 
-    const { rows, mismatch } = summaryRows(results);
+    const { rows, mismatch, alertsMissing } = summaryRows(results);
     rows.push(...errors);
     const version = mosquittoVersion();
     process.stdout.write(`\nHomeward benchmark — ${new Date().toISOString()}, ${os.cpus().length} cores, Node ${process.version}, mosquitto ${version}\n`);
@@ -204,6 +227,12 @@ async function main(): Promise<number> {
           '!!!!!!!! A refused reading is acknowledged and dropped by design; anything else is data loss. !!!!!!!!\n',
       );
     }
+    if (alertsMissing) {
+      process.stdout.write(
+        '\n!!!!!!!! MISMATCH: not every night door-opening got exactly one alert on MQTT (see the table).\n' +
+          '!!!!!!!! An alert that never reaches a subscriber is a night exit nobody hears about. !!!!!!!!\n',
+      );
+    }
     if (values.out !== undefined) {
       writeJsonReport(values.out, {
         at: new Date().toISOString(),
@@ -214,7 +243,7 @@ async function main(): Promise<number> {
       });
       process.stdout.write(`\nJSON written to ${values.out}\n`);
     }
-    return mismatch || errors.length > 0 ? 1 : 0;
+    return mismatch || alertsMissing || errors.length > 0 ? 1 : 0;
   } finally {
     await relay?.close();
     await cleanup.run();

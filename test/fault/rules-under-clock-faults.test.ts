@@ -45,20 +45,10 @@ function alertKeys(dataDir: string): string[] {
   }
 }
 
-/** The lowest rule watermark: every rule has evaluated its deadlines up to here. */
-function evaluatedUpTo(dataDir: string): number {
-  const db = new Database(path.join(dataDir, 'homeward.db'), { readonly: true });
-  try {
-    return (db.prepare('SELECT MIN(at) AS at FROM rule_watermarks').get() as { at: number | null }).at ?? 0;
-  } finally {
-    db.close();
-  }
-}
-
-async function until<T>(what: string, probe: () => T | undefined, withinMs = 15_000): Promise<T> {
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, withinMs = 15_000): Promise<T> {
   const deadline = Date.now() + withinMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -89,6 +79,12 @@ describe('rules under SIGKILL and clock jumps (whole process, libfaketime)', () 
     return { mqttPort };
   }
 
+  /** Up to when every rule has judged its deadlines (homeward_rules_evaluated_until_seconds), in ms. */
+  async function evaluatedUpTo(): Promise<number> {
+    const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    return Number(/^homeward_rules_evaluated_until_seconds (\S+)$/m.exec(text)?.[1] ?? 0) * 1000;
+  }
+
   /** Waits until the hub's engine has ticked `count` more times (read from /metrics). */
   async function ticks(count: number): Promise<void> {
     const read = async () => Number(/^homeward_rule_ticks_total (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text())?.[1] ?? 0);
@@ -111,7 +107,7 @@ describe('rules under SIGKILL and clock jumps (whole process, libfaketime)', () 
     const clock = fakeClock(dataDir, '2026-01-15T07:58:00Z');
     await start(dataDir, clock.env);
     // The hub has evaluated into the window; then it dies.
-    await until('a tick inside the window', () => (evaluatedUpTo(dataDir) >= Date.parse('2026-01-15T07:58:00Z') ? true : undefined));
+    await until('a tick inside the window', async () => ((await evaluatedUpTo()) >= Date.parse('2026-01-15T07:58:00Z') ? true : undefined));
     await kill();
     expect(alertKeys(dataDir)).toEqual([]);
 
@@ -128,7 +124,7 @@ describe('rules under SIGKILL and clock jumps (whole process, libfaketime)', () 
     await kill();
     clock.set('2026-01-15T08:30:00Z');
     await start(dataDir, clock.env);
-    await until('a tick after the restart', () => (evaluatedUpTo(dataDir) >= Date.parse('2026-01-15T08:30:00Z') ? true : undefined));
+    await until('a tick after the restart', async () => ((await evaluatedUpTo()) >= Date.parse('2026-01-15T08:30:00Z') ? true : undefined));
     expect(alertKeys(dataDir).filter((k) => k.startsWith('missed-dose:'))).toHaveLength(1);
   }, 60_000);
 
@@ -136,7 +132,7 @@ describe('rules under SIGKILL and clock jumps (whole process, libfaketime)', () 
     const dataDir = prepare();
     const clock = fakeClock(dataDir, '2026-01-15T07:00:00Z');
     await start(dataDir, clock.env);
-    await until('the first tick', () => (evaluatedUpTo(dataDir) >= Date.parse('2026-01-15T07:00:00Z') ? true : undefined));
+    await until('the first tick', async () => ((await evaluatedUpTo()) >= Date.parse('2026-01-15T07:00:00Z') ? true : undefined));
     // NTP syncs a Pi with no real-time clock: twelve and a half hours pass at once.
     clock.set('2026-01-15T20:30:00Z');
     const missed = await until('both missed doses', () => {
@@ -150,7 +146,7 @@ describe('rules under SIGKILL and clock jumps (whole process, libfaketime)', () 
     clock.set('2026-01-15T07:30:00Z');
     await ticks(2);
     clock.set('2026-01-15T20:40:00Z');
-    await until('a tick after 20:40', () => (evaluatedUpTo(dataDir) >= Date.parse('2026-01-15T20:40:00Z') ? true : undefined));
+    await until('a tick after 20:40', async () => ((await evaluatedUpTo()) >= Date.parse('2026-01-15T20:40:00Z') ? true : undefined));
     expect(alertKeys(dataDir).filter((k) => k.startsWith('missed-dose:'))).toHaveLength(2);
   }, 60_000);
 
