@@ -1,13 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { claimedIds, decodeWithout, expectWellFormed, loadFixtures, mqttMessage } from '../decoder-support.js';
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import type { CredentialSubject, DecodeOutcome, MqttMessage, SimulatedMessage } from '../../../src/core/device-source.js';
+import type { CredentialSubject, DecodeOutcome, SimulatedMessage } from '../../../src/core/device-source.js';
 import type { HouseholdBridge, HouseholdDevice } from '../../../src/core/household.js';
 import { decodeTasmota, tasmotaZigbeeName } from '../../../devices/tasmota/decoder.js';
 import { tasmotaSource } from '../../../devices/tasmota/source.js';
 
-const fixturesDir = fileURLToPath(new URL('../../../devices/tasmota/fixtures/', import.meta.url));
 const RECEIVED_AT = 1_700_000_000_000;
 
 const sonoffBridge: HouseholdBridge = { id: 'sonoff-zb', source: 'tasmota', baseTopic: 'SonoffZB' };
@@ -38,53 +36,9 @@ function subjectFor(topic: string): CredentialSubject {
   if (subject === undefined) throw new Error(`no test subject for ${topic}`);
   return subject;
 }
-function claimedIds(subject: CredentialSubject): Set<string> {
-  if (subject.type === 'bridge') return new Set(subject.devices.map((device) => device.id));
-  if (subject.type === 'device') return new Set([subject.device.id]);
-  return new Set();
-}
-
-interface Fixture {
-  source: string;
-  topic: string;
-  payload: unknown;
-  retain?: boolean;
-  expected: unknown;
-}
-const message = (topic: string, payload: unknown, retain = false): MqttMessage => ({
-  topic,
-  payload: Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload), 'utf8'),
-  retain,
-});
-const fixtures = readdirSync(fixturesDir)
-  .filter((name) => name.endsWith('.json'))
-  .sort()
-  .map((name) => ({ name, fixture: JSON.parse(readFileSync(`${fixturesDir}${name}`, 'utf8')) as Fixture }));
-
-const refusalReasons = ['unknown_device', 'unknown_topic', 'malformed', 'invalid', 'not_allowed', 'retained', 'duplicate', 'implausible'];
-function expectWellFormed(outcome: DecodeOutcome, ids: ReadonlySet<string>): void {
-  expect(['readings', 'ignored', 'refused']).toContain(outcome.status);
-  if (outcome.status === 'refused') {
-    expect(refusalReasons).toContain(outcome.reason);
-    expect(typeof outcome.detail).toBe('string');
-  } else if (outcome.status === 'ignored') {
-    expect(typeof outcome.reason).toBe('string');
-  } else {
-    for (const reading of outcome.readings) {
-      expect(ids.has(reading.deviceId)).toBe(true);
-      expect(Number.isFinite(reading.at)).toBe(true);
-      expect(['door', 'pillbox', 'health']).toContain(reading.kind);
-      if (reading.battery !== undefined) expect(reading.battery >= 0 && reading.battery <= 100).toBe(true);
-    }
-  }
-}
-function decodeSafely(subject: CredentialSubject, m: MqttMessage): DecodeOutcome {
-  let outcome: DecodeOutcome | undefined;
-  expect(() => {
-    outcome = decodeTasmota(subject, m, { receivedAt: RECEIVED_AT });
-  }).not.toThrow();
-  return outcome as DecodeOutcome;
-}
+const fixtures = loadFixtures(new URL('../../../devices/tasmota/fixtures/', import.meta.url));
+const message = mqttMessage;
+const decodeSafely = decodeWithout(decodeTasmota, RECEIVED_AT);
 
 describe('tasmota fixtures (real payloads from Tasmota documentation, source and captures)', () => {
   it('has fixtures, each citing where it came from', () => {

@@ -1,13 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { decodeWithout, expectWellFormed, loadFixtures, mqttMessage } from '../decoder-support.js';
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import type { CredentialSubject, DecodeOutcome, MqttMessage, SimulatedMessage } from '../../../src/core/device-source.js';
+import type { CredentialSubject, DecodeOutcome, SimulatedMessage } from '../../../src/core/device-source.js';
 import type { HouseholdBridge, HouseholdDevice } from '../../../src/core/household.js';
 import { decodeZigbee2mqtt, parseZigbee2mqttAvailability, slugFromFriendlyName } from '../../../devices/zigbee2mqtt/decoder.js';
 import { zigbee2mqttSource } from '../../../devices/zigbee2mqtt/source.js';
 
-const fixturesDir = fileURLToPath(new URL('../../../devices/zigbee2mqtt/fixtures/', import.meta.url));
 const RECEIVED_AT = 1_700_000_000_000;
 
 const bridge: HouseholdBridge = { id: 'zigbee', source: 'zigbee2mqtt', baseTopic: 'zigbee2mqtt' };
@@ -24,58 +22,9 @@ const devices: HouseholdDevice[] = [
 ];
 const subject: CredentialSubject = { type: 'bridge', bridge, devices };
 
-interface Fixture {
-  source: string;
-  topic: string;
-  payload: unknown;
-  retain?: boolean;
-  expected: unknown;
-}
-
-function payloadBuffer(payload: unknown): Buffer {
-  return Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload), 'utf8');
-}
-
-function message(topic: string, payload: unknown, retain = false): MqttMessage {
-  return { topic, payload: payloadBuffer(payload), retain };
-}
-
-const fixtures = readdirSync(fixturesDir)
-  .filter((name) => name.endsWith('.json'))
-  .sort()
-  .map((name) => ({ name, fixture: JSON.parse(readFileSync(`${fixturesDir}${name}`, 'utf8')) as Fixture }));
-
-const refusalReasons = ['unknown_device', 'unknown_topic', 'malformed', 'invalid', 'not_allowed', 'retained', 'duplicate', 'implausible'];
-
-/** The shape every outcome must have, whatever went in. */
-function expectWellFormed(outcome: DecodeOutcome, claimedIds: ReadonlySet<string>): void {
-  expect(['readings', 'ignored', 'refused']).toContain(outcome.status);
-  if (outcome.status === 'refused') {
-    expect(refusalReasons).toContain(outcome.reason);
-    expect(typeof outcome.detail).toBe('string');
-    return;
-  }
-  if (outcome.status === 'ignored') {
-    expect(typeof outcome.reason).toBe('string');
-    return;
-  }
-  expect(Array.isArray(outcome.readings)).toBe(true);
-  for (const reading of outcome.readings) {
-    expect(claimedIds.has(reading.deviceId)).toBe(true);
-    expect(Number.isFinite(reading.at)).toBe(true);
-    expect(typeof reading.atFromDevice).toBe('boolean');
-    expect(['door', 'pillbox', 'health']).toContain(reading.kind);
-    if (reading.battery !== undefined) expect(reading.battery >= 0 && reading.battery <= 100).toBe(true);
-  }
-}
-
-function decodeSafely(s: CredentialSubject, m: MqttMessage): DecodeOutcome {
-  let outcome: DecodeOutcome | undefined;
-  expect(() => {
-    outcome = decodeZigbee2mqtt(s, m, { receivedAt: RECEIVED_AT });
-  }).not.toThrow();
-  return outcome as DecodeOutcome;
-}
+const fixtures = loadFixtures(new URL('../../../devices/zigbee2mqtt/fixtures/', import.meta.url));
+const message = mqttMessage;
+const decodeSafely = decodeWithout(decodeZigbee2mqtt, RECEIVED_AT);
 
 const ids = new Set(devices.map((device) => device.id));
 
