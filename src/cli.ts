@@ -4,6 +4,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type HubConfig } from './config.js';
 import { systemClock } from './core/clock.js';
 import { HomewardError, isHomewardError } from './core/errors.js';
+import { readPassword } from './accounts/password-prompt.js';
+import { isRole } from './accounts/roles.js';
 import { parseDuration } from './core/duration.js';
 import { openHome, type Home } from './hub.js';
 import { unclaimedDevices } from './installer/discover.js';
@@ -34,6 +36,10 @@ Commands:
   devices discover [--json]     devices seen on the wire that no household entry claims
   devices walk-test             show each door opening and tracker fix as it arrives
   simulate SCENARIO             play a scenario (night-exit-leaves-zone, double-dose, …) against the running hub
+  user add EMAIL --role ROLE    add a dashboard account; the password is read from standard input
+  user token EMAIL              make an API token for a script (shown once)
+  user list [--json]            the accounts, with their roles
+  user role EMAIL ROLE          change an account's role (ends its sessions)
 
 Every command takes --help. Options common to all: --data-dir DIR, --config FILE.
 Exit codes: 0 done, 1 unexpected failure, 2 bad usage or invalid input (nothing changed), 3 not found.`;
@@ -96,6 +102,106 @@ function withHome<T>(config: HubConfig, work: (home: Home) => T): T {
   }
 }
 
+// ── `homeward user …`: dashboard accounts for installers working over SSH (issue 5) ──────────────────
+const userUsage: Record<string, string> = {
+  add: `Usage: homeward user add EMAIL --role ROLE [--name NAME] [--json]
+
+Adds a dashboard account. ROLE is owner, family, carer, installer or viewer. The password is read from
+standard input (prompted for, unechoed, at a terminal; the first line of a pipe), never from the
+command line. It must be at least 12 characters and not a common password (exit 2 otherwise).
+--json prints {"id","email","name","role"}.`,
+  token: `Usage: homeward user token EMAIL [--name NAME] [--json]
+
+Makes an API token for a script or integration. It acts with the account's role, needs no CSRF token,
+and is shown this once only (the hub keeps a hash): send it as "Authorization: Bearer TOKEN".
+The account can list and revoke its tokens in the dashboard (GET/DELETE /api/me/tokens).
+--json prints {"token","id","name"}. Exit 3 if there is no account for EMAIL.`,
+  list: `Usage: homeward user list [--json]
+
+Lists the accounts: email, name, role, and whether disabled.
+--json prints {"users":[{"id","email","name","role","createdAt","disabled"}]}.`,
+  role: `Usage: homeward user role EMAIL ROLE [--json]
+
+Changes an account's role and ends all its sessions, so a browser signed in under the old role must
+sign in again. Its API tokens act with the new role from their next request. The last owner cannot
+be given another role (exit 2). Exit 3 if there is no account for EMAIL.`,
+};
+
+async function runUserCommand(argv: string[], env: NodeJS.ProcessEnv, io: Output): Promise<number> {
+  const [sub] = argv;
+  const help = userUsage[sub ?? ''];
+  if (help === undefined) {
+    const summary = Object.values(userUsage).map((text) => text.split('\n')[0]).join('\n');
+    if (sub === '--help' || sub === '-h') {
+      io.out(summary);
+      return EXIT.ok;
+    }
+    io.err(`homeward: unknown command "user${sub === undefined ? '' : ` ${sub}`}"\n\n${summary}`);
+    return EXIT.invalid;
+  }
+  const { values, positionals } = parseArgs({
+    args: argv.slice(1),
+    options: { ...common, role: { type: 'string' }, name: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    io.out(help);
+    return EXIT.ok;
+  }
+  const config = configFrom(values, env);
+  const email = positionals[0];
+  if (sub !== 'list' && email === undefined) throw new HomewardError('HW_USAGE', `user ${sub} needs an EMAIL`);
+  const accountOf = (home: Home) => {
+    const user = home.accounts.byEmail(email as string);
+    if (user === undefined) throw new HomewardError('HW_NOT_FOUND', `no account for ${email}`);
+    return user;
+  };
+
+  switch (sub) {
+    case 'add': {
+      const role = values.role;
+      if (!isRole(role)) throw new HomewardError('HW_USAGE', `--role must be owner, family, carer, installer or viewer${role === undefined ? '' : `, not "${role}"`}`);
+      const password = await readPassword(process.stdin, process.stderr);
+      const home = openHome(config);
+      try {
+        const user = await home.accounts.create({ email: email as string, name: values.name, role, password });
+        io.out(values.json ? JSON.stringify(user) : `Added ${user.name} <${user.email}> as ${user.role}.`);
+      } finally {
+        home.close();
+      }
+      return EXIT.ok;
+    }
+    case 'token': {
+      const issued = withHome(config, (home) => home.apiTokens.issue(accountOf(home).id, values.name ?? 'command line', null));
+      if (values.json) io.out(JSON.stringify({ token: issued.token, id: issued.apiToken.id, name: issued.apiToken.name }));
+      else {
+        io.out(issued.token);
+        io.err(`API token ${issued.apiToken.id} ("${issued.apiToken.name}") for ${email}: shown this once; send it as "Authorization: Bearer <token>".`);
+      }
+      return EXIT.ok;
+    }
+    case 'list': {
+      const users = withHome(config, (home) =>
+        home.accounts.list().map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, createdAt: new Date(u.createdAt).toISOString(), disabled: u.disabledAt !== null })),
+      );
+      if (values.json) io.out(JSON.stringify({ users }));
+      else if (users.length === 0) io.out('No accounts yet: start the hub for a setup link, or use `homeward user add EMAIL --role owner`.');
+      else for (const u of users) io.out(`${u.role.padEnd(9)} ${u.email}  (${u.name})${u.disabled ? '  DISABLED' : ''}`);
+      return EXIT.ok;
+    }
+    case 'role': {
+      const role = positionals[1];
+      if (!isRole(role)) throw new HomewardError('HW_USAGE', `ROLE must be owner, family, carer, installer or viewer${role === undefined ? '' : `, not "${role}"`}`);
+      const user = withHome(config, (home) => home.accounts.changeRole(accountOf(home).id, role, null));
+      io.out(values.json ? JSON.stringify({ id: user.id, email: user.email, name: user.name, role: user.role }) : `${user.email} is now ${user.role}; their sessions have ended.`);
+      return EXIT.ok;
+    }
+  }
+  return EXIT.invalid;
+}
+// ── end of `homeward user …` ─────────────────────────────────────────────────────────────────────────
+
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Output): Promise<number> {
   const [command, sub] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -115,6 +221,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Output)
     const { runSimulateCommand } = await import('./simulate/simulate-command.js');
     return runSimulateCommand(argv.slice(1), env, io);
   }
+  if (command === 'user') return runUserCommand(argv.slice(1), env, io);
 
   const key = command === 'setup' || command === 'device' || command === 'devices' ? `${command} ${sub ?? ''}` : command;
   const known = commandUsage[key];

@@ -57,6 +57,14 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** Dashboard sessions (issue 5): a session ends after idleMs unused, or absoluteMs after sign-in. */
+    sessions: Type.Object(
+      {
+        idleMs: Type.Integer({ minimum: 60_000, maximum: 365 * 86_400_000 }),
+        absoluteMs: Type.Integer({ minimum: 60_000, maximum: 365 * 86_400_000 }),
+      },
+      { additionalProperties: false },
+    ),
     log: Type.Object(
       {
         level: Type.Union([
@@ -91,6 +99,7 @@ export function defaultConfig(): HubConfig {
     },
     ingest: { commitWindowMs: 2, maxSpeedKmh: 300 },
     store: { synchronous: 'full', checkpointIntervalMs: 1000 },
+    sessions: { idleMs: 14 * 86_400_000, absoluteMs: 90 * 86_400_000 },
     log: { level: 'info' },
   };
 }

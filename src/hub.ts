@@ -1,8 +1,16 @@
+import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { deviceSources } from '../devices/registry.js';
 import { osmandDeviceIdentifier } from '../devices/traccar/decoder.js';
 import { OWNTRACKS_HTTP_REPLY } from '../devices/owntracks/decoder.js';
+import { createAccountService } from './accounts/account-service.js';
+import { createApiTokenService } from './accounts/api-token-service.js';
+import { createLoginService } from './accounts/login-service.js';
+import { createLoginThrottle } from './accounts/login-throttle.js';
+import { createPasswordHasher } from './accounts/password-hash.js';
+import { createSessionService } from './accounts/session-service.js';
+import { createSetupService } from './accounts/setup-service.js';
 import { createAlertService, type AlertService } from './alerts/alert-service.js';
 import { createRuleEngine, type RuleEngine } from './alerts/rule-engine.js';
 import { createBroker, type Broker } from './broker/broker.js';
@@ -37,11 +45,20 @@ export function openHome(config: HubConfig, clock: Clock = systemClock, bus?: Ev
   const store = createStore(db);
   const credentials = createCredentialService({ repo: store.credentials, keyFile: credentialKeyPath(config.dataDir), clock });
   const household = createHouseholdService({ store, sources: deviceSources, credentials, clock, ...(bus ? { bus } : {}) });
+  // People, sessions and API tokens (issue 5): the CLI's `user` commands use these too.
+  const sessions = createSessionService({ sessions: store.sessions, users: store.users, clock, settings: config.sessions });
+  const accounts = createAccountService({ users: store.users, audit: store.audit, hasher: createPasswordHasher(), sessions, clock });
+  const apiTokens = createApiTokenService({ tokens: store.apiTokens, users: store.users, audit: store.audit, clock });
+  const setup = createSetupService({ invitations: store.invitations, accounts, transaction: store.transaction, clock });
   return {
     file,
     store,
     credentials,
     household,
+    accounts,
+    sessions,
+    apiTokens,
+    setup,
     /** Every household device with its health, for `status` and the dashboard. */
     deviceStatuses(states: ReadonlyMap<number, import('./store/device-state-repo.js').DeviceState>, now: number): DeviceStatus[] {
       const view = household.view();
@@ -76,8 +93,11 @@ export interface Hub {
   metrics: MetricsRegistry;
   alerts: AlertService;
   engine: RuleEngine;
-  /** Starts the broker's TCP listener and the hub's timers; returns the MQTT port. */
-  start(): Promise<{ mqttPort: number }>;
+  /**
+   * Starts the broker's TCP listener and the hub's timers; returns the MQTT port and, while the
+   * household has no owner, the one-time setup link (also logged at warn level).
+   */
+  start(): Promise<{ mqttPort: number; setupLink?: string }>;
   /** Stops accepting, commits what is pending, closes the broker, HTTP and the database. */
   stop(): Promise<void>;
 }
@@ -175,7 +195,12 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   const failedIngestAuth = createAttemptLimiter({ perMinute: config.mqtt.connectAttemptsPerMinute, clock });
   const subjectFor = (username: string, password: string) =>
     credentials.verify(username, password) ? household.view().subjects.get(username) : undefined;
+  const throttle = createLoginThrottle({ clock });
+  const authLog = log.child({ module: 'auth' });
+  const login = createLoginService({ accounts: home.accounts, sessions: home.sessions, throttle, audit: store.audit, clock, log: authLog });
   const http = await buildServer({
+    publicUrl: config.publicUrl,
+    accounts: { sessions: home.sessions, apiTokens: home.apiTokens, login, setup: home.setup, throttle, audit: store.audit, clock },
     ingest: {
       authenticate: subjectFor,
       subjectBySecret: (secret) => {
@@ -236,7 +261,12 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       const mqttPort = await broker.listen(config.mqtt.port, config.host);
       // Deadlines missed while the hub was down (or skipped by a clock jump) are caught up on this first tick.
       engine.start();
-      return { mqttPort };
+      // No default account (DESIGN.md): until there is an owner, each start makes a fresh one-time link.
+      const link = home.setup.issue();
+      if (link === undefined) return { mqttPort };
+      const setupLink = `${dashboardBase(config)}/setup?token=${link.token}`;
+      authLog.warn({ setupLink, expiresAt: new Date(link.expiresAt).toISOString() }, `No owner yet. Create the owner's account within 24 hours at ${setupLink}`);
+      return { mqttPort, setupLink };
     },
 
     async stop() {
@@ -255,4 +285,12 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       home.close();
     },
   };
+}
+
+/** Where people reach the dashboard: the public URL, else this host's HTTP address (by name when bound to every interface). */
+function dashboardBase(config: HubConfig): string {
+  if (config.publicUrl !== undefined) return config.publicUrl.replace(/\/+$/, '');
+  const wildcard = config.host === '0.0.0.0' || config.host === '::';
+  const host = wildcard ? os.hostname() : config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `http://${host}:${config.http.port}`;
 }

@@ -188,7 +188,8 @@ export function createBroker(deps: BrokerDeps) {
       });
     },
 
-    clientCount: () => aedes.connectedClients,
+    // aedes sets its counter in listen(): before that there are simply no clients.
+    clientCount: () => aedes.connectedClients ?? 0,
 
     /** Publishes as the hub itself (alerts, Home Assistant discovery): QoS 1, retained by default. */
     publish(topic: string, payload: string, options: { retain?: boolean } = {}): Promise<void> {

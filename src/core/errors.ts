@@ -12,7 +12,13 @@ export type ErrorCode =
   | 'HW_USAGE'
   | 'HW_NOT_FOUND'
   | 'HW_STORE'
-  | 'HW_BACKUP';
+  | 'HW_BACKUP'
+  // Accounts (issue 5): a password the policy refuses, an email already taken, a setup or invitation
+  // link that is unknown, used or expired, and too much password hashing already waiting.
+  | 'HW_PASSWORD_WEAK'
+  | 'HW_ACCOUNT_EXISTS'
+  | 'HW_INVITATION_INVALID'
+  | 'HW_BUSY';
 
 export class HomewardError extends Error {
   readonly code: ErrorCode;

@@ -23,6 +23,7 @@ export const healthRoutes: FastifyPluginAsync<{ health: HealthService; version: 
   app.get(
     '/api/health',
     {
+      config: { public: true },
       schema: {
         summary: 'Is the hub up, is its database usable, how many MQTT clients are connected',
         tags: ['health'],

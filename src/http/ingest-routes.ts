@@ -74,6 +74,8 @@ export const ingestRoutes: FastifyPluginAsync<{ services: IngestHttpServices }> 
   app.post(
     '/ingest/owntracks',
     {
+      // Public to the dashboard's authentication: each device proves itself with its own credential below.
+      config: { public: true },
       bodyLimit: 16 * 1024,
       schema: {
         summary: 'OwnTracks HTTP mode: one location (or other OwnTracks message) per request',
@@ -112,10 +114,10 @@ export const ingestRoutes: FastifyPluginAsync<{ services: IngestHttpServices }> 
     if (subject === undefined) return refuseAuth(request, reply);
     return answer(reply, services.accept(subject, ingestRequest, '/ingest/osmand'), () => reply.code(200).type('text/plain').send(''));
   };
-  app.get('/ingest/osmand', { schema: osmandSchema }, osmand);
-  app.post('/ingest/osmand', { bodyLimit: 16 * 1024, schema: osmandSchema }, osmand);
+  app.get('/ingest/osmand', { config: { public: true }, schema: osmandSchema }, osmand);
+  app.post('/ingest/osmand', { config: { public: true }, bodyLimit: 16 * 1024, schema: osmandSchema }, osmand);
   // Traccar's own server answers OsmAnd on its root path too; some trackers only let you set host and port.
-  app.get('/', { schema: { ...osmandSchema, hide: true, response: { ...osmandSchema.response, 404: ErrorReply } } }, async (request, reply) => {
+  app.get('/', { config: { public: true }, schema: { ...osmandSchema, hide: true, response: { ...osmandSchema.response, 404: ErrorReply } } }, async (request, reply) => {
     if (Object.keys((request.query ?? {}) as object).length === 0) return reply.code(404).send({ error: 'not found' });
     return osmand(request, reply);
   });

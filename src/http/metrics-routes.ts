@@ -7,6 +7,7 @@ export const metricsRoutes: FastifyPluginAsync<{ metrics: MetricsRegistry }> = a
   app.get(
     '/metrics',
     {
+      config: { public: true },
       schema: {
         summary: 'Prometheus metrics',
         tags: ['health'],

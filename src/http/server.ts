@@ -1,6 +1,18 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
+import type { ApiTokenService } from '../accounts/api-token-service.js';
+import type { LoginService } from '../accounts/login-service.js';
+import type { LoginThrottle } from '../accounts/login-throttle.js';
+import type { SessionService } from '../accounts/session-service.js';
+import type { SetupService } from '../accounts/setup-service.js';
+import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import type { AuditRepo } from '../store/audit-repo.js';
+import { authRoutes } from './auth-routes.js';
+import { installAuthentication } from './authenticate.js';
+import { installSecurityHeaders } from './security-headers.js';
+import { SESSION_COOKIE } from './session-cookie.js';
+import { setupRoutes } from './setup-routes.js';
 import { healthRoutes, type HealthService } from './health-routes.js';
 import { ingestRoutes, type IngestHttpServices } from './ingest-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
@@ -19,6 +31,20 @@ export interface HttpServices {
   metrics: MetricsRegistry;
   /** Addresses of reverse proxies whose X-Forwarded-For is believed. */
   trustedProxies: readonly string[];
+  /** The URL people use from outside; https here makes the session cookie Secure on every answer. */
+  publicUrl?: string | undefined;
+  accounts: AccountHttpServices;
+}
+
+/** Sessions, tokens, log-in and setup (issue 5), built by the hub. */
+export interface AccountHttpServices {
+  sessions: SessionService;
+  apiTokens: ApiTokenService;
+  login: LoginService;
+  setup: SetupService;
+  throttle: LoginThrottle;
+  audit: AuditRepo;
+  clock: Clock;
 }
 
 export async function buildServer(services: HttpServices): Promise<FastifyInstance> {
@@ -31,6 +57,12 @@ export async function buildServer(services: HttpServices): Promise<FastifyInstan
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
 
+  // Before swagger and every route: the authentication hook documents each protected route's
+  // 401/403 answers as the route is added, and the headers apply to every answer, 404s included.
+  const secureCookies = (request: FastifyRequest) => services.publicUrl?.startsWith('https:') === true || request.protocol === 'https';
+  installSecurityHeaders(app);
+  installAuthentication(app, { sessions: services.accounts.sessions, apiTokens: services.accounts.apiTokens, secureCookies }, services.log.child({ module: 'auth' }));
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -39,13 +71,21 @@ export async function buildServer(services: HttpServices): Promise<FastifyInstan
         version: services.version,
         description: 'Home-monitoring hub for the care circle of a person living with dementia.',
       },
+      components: {
+        securitySchemes: {
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'Set by POST /api/auth/login. Requests that change state also need the x-csrf-token header.' },
+          apiToken: { type: 'http', scheme: 'bearer', description: 'An API token (npm run homeward -- user token EMAIL); acts with its person\'s role; no CSRF token needed.' },
+        },
+      },
     },
   });
 
+  await app.register(authRoutes, { services: { ...services.accounts, secureCookies } });
+  await app.register(setupRoutes, { services: { ...services.accounts, secureCookies } });
   await app.register(healthRoutes, { health: services.health, version: services.version });
   await app.register(metricsRoutes, { metrics: services.metrics });
   await app.register(ingestRoutes, { services: services.ingest });
 
-  app.get('/api/docs', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/docs', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }

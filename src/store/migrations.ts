@@ -177,4 +177,79 @@ export const migrations: readonly Migration[] = [
       UPDATE device_state SET door_reported_at = door_at;
     `,
   },
+  {
+    version: 5,
+    name: 'people: users, sessions, API tokens, invitations (and the setup link), audit log',
+    sql: `
+      -- Issue 5. The dashboard has no default account (DESIGN.md, "Reliability and security promises"):
+      -- the first owner comes from a one-time setup invitation or "homeward user add".
+      -- email is stored trimmed and lower-cased by the account service; NOCASE is a second guard.
+      CREATE TABLE users (
+        id            INTEGER PRIMARY KEY,
+        email         TEXT    NOT NULL COLLATE NOCASE UNIQUE,
+        name          TEXT    NOT NULL,
+        role          TEXT    NOT NULL CHECK (role IN ('owner', 'family', 'carer', 'installer', 'viewer')),
+        password_hash TEXT    NOT NULL,
+        created_at    INTEGER NOT NULL,
+        disabled_at   INTEGER
+      );
+
+      -- A session is found by the SHA-256 of its cookie token: a copied database opens no session.
+      -- Idle expiry is judged from last_seen_at (so a changed setting applies to existing sessions);
+      -- the absolute expiry is fixed when the session starts.
+      CREATE TABLE sessions (
+        id           INTEGER PRIMARY KEY,
+        token_hash   BLOB    NOT NULL UNIQUE,
+        user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        csrf_token   TEXT    NOT NULL,
+        created_at   INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL,
+        user_agent   TEXT,
+        address      TEXT
+      );
+      CREATE INDEX sessions_user ON sessions (user_id);
+
+      -- API tokens for scripts (DESIGN.md, "HTTP"): shown once, kept only as SHA-256; revoked tokens
+      -- stay listed so their owner can see what was cut off and when.
+      CREATE TABLE api_tokens (
+        id           INTEGER PRIMARY KEY,
+        user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        name         TEXT    NOT NULL,
+        token_hash   BLOB    NOT NULL UNIQUE,
+        created_at   INTEGER NOT NULL,
+        last_used_at INTEGER,
+        revoked_at   INTEGER
+      );
+      CREATE INDEX api_tokens_user ON api_tokens (user_id);
+
+      -- Single-use, expiring links that let someone create an account with a given role. The setup
+      -- link printed at first start is one (purpose 'setup', role 'owner', invited by nobody);
+      -- the owner's invitations (issue 5, item 2) are the others.
+      CREATE TABLE invitations (
+        id          INTEGER PRIMARY KEY,
+        token_hash  BLOB    NOT NULL UNIQUE,
+        purpose     TEXT    NOT NULL CHECK (purpose IN ('setup', 'invite')),
+        role        TEXT    NOT NULL CHECK (role IN ('owner', 'family', 'carer', 'installer', 'viewer')),
+        email       TEXT    COLLATE NOCASE,
+        invited_by  INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        created_at  INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL,
+        used_at     INTEGER,
+        used_by     INTEGER REFERENCES users (id) ON DELETE SET NULL
+      );
+
+      -- Who did what, and who viewed the person's location (DESIGN.md promise). user_id has no
+      -- foreign key: the trail outlives the account it names.
+      CREATE TABLE audit_log (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        at      INTEGER NOT NULL,
+        user_id INTEGER,
+        action  TEXT    NOT NULL,
+        target  TEXT,
+        details TEXT    NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX audit_log_at ON audit_log (at);
+    `,
+  },
 ];

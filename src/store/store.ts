@@ -1,4 +1,6 @@
 import { createAlertsRepo } from './alerts-repo.js';
+import { createApiTokensRepo } from './api-tokens-repo.js';
+import { createAuditRepo } from './audit-repo.js';
 import { createBridgesRepo } from './bridges-repo.js';
 import { createCredentialsRepo } from './credentials-repo.js';
 import type { Db } from './database.js';
@@ -7,8 +9,11 @@ import { createDevicesRepo } from './devices-repo.js';
 import { createDiscoveryRepo } from './discovery-repo.js';
 import { createHouseholdRepo } from './household-repo.js';
 import { createIncidentsRepo } from './incidents-repo.js';
+import { createInvitationsRepo } from './invitations-repo.js';
 import { createReadingsRepo } from './readings-repo.js';
 import { createRuleStateRepo } from './rule-state-repo.js';
+import { createSessionsRepo } from './sessions-repo.js';
+import { createUsersRepo } from './users-repo.js';
 
 /** Every repository over one open database: what the hub hands to the modules that need storage. */
 export function createStore(db: Db) {
@@ -24,6 +29,11 @@ export function createStore(db: Db) {
     alerts: createAlertsRepo(db),
     incidents: createIncidentsRepo(db),
     ruleState: createRuleStateRepo(db),
+    users: createUsersRepo(db),
+    sessions: createSessionsRepo(db),
+    apiTokens: createApiTokensRepo(db),
+    invitations: createInvitationsRepo(db),
+    audit: createAuditRepo(db),
     /** Runs `work` in one IMMEDIATE transaction (writers queue behind each other instead of failing). */
     transaction<T>(work: () => T): T {
       return db.transaction(work).immediate();
