@@ -1,11 +1,11 @@
 import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { defaultConfig, type HubConfig } from '../../src/config.js';
+import type { HubConfig } from '../../src/config.js';
 import type { Role } from '../../src/accounts/roles.js';
 import { createManualClock, type ManualClock } from '../../src/core/clock.js';
 import { createHub, type Hub } from '../../src/hub.js';
-import { testDataDir } from '../support/test-hub.js';
+import { testDataDir, testHubConfig } from '../support/test-hub.js';
 
 /**
  * A whole hub (real SQLite file, real fastify) on a manual clock, driven with inject(): what the
@@ -36,12 +36,7 @@ export const GOOD_PASSWORD = 'kettle on the windowsill 7';
 
 export async function startAccountsHub(options: { config?: (config: HubConfig) => void; dataDir?: string } = {}): Promise<AccountsHub> {
   const dataDir = options.dataDir ?? testDataDir();
-  const config = defaultConfig();
-  config.dataDir = dataDir;
-  config.host = '127.0.0.1';
-  config.mqtt.port = 0;
-  config.http.port = 0;
-  config.log.level = 'debug';
+  const config = testHubConfig(dataDir, 'debug');
   options.config?.(config);
   const logs: LogLine[] = [];
   const sink = new Writable({

@@ -54,7 +54,22 @@ export function expectWellFormed(outcome: DecodeOutcome, ids: ReadonlySet<string
     expect(typeof reading.atFromDevice).toBe('boolean');
     expect(kinds).toContain(reading.kind);
     if (reading.battery !== undefined) expect(reading.battery >= 0 && reading.battery <= 100).toBe(true);
+    if (reading.kind === 'position') {
+      expect(reading.lat).toBeGreaterThanOrEqual(-90);
+      expect(reading.lat).toBeLessThanOrEqual(90);
+      expect(reading.lon).toBeGreaterThanOrEqual(-180);
+      expect(reading.lon).toBeLessThanOrEqual(180);
+      if (reading.accuracyM !== undefined) expect(reading.accuracyM).toBeGreaterThan(0);
+      if (reading.speedKmh !== undefined) expect(reading.speedKmh).toBeGreaterThanOrEqual(0);
+    }
   }
+}
+
+/** For trackers: every outcome well formed, readings for this device only, battery in whole percent. */
+export function expectTrackerOutcome(outcome: DecodeOutcome, deviceId: string): void {
+  expectWellFormed(outcome, new Set([deviceId]), ['position', 'health']);
+  if (outcome.status !== 'readings') return;
+  for (const reading of outcome.readings) if (reading.battery !== undefined) expect(Number.isInteger(reading.battery)).toBe(true);
 }
 
 /** Decodes, failing the test if the decoder throws (decoders promise never to). */

@@ -3,31 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createManualClock, type ManualClock } from '../../src/core/clock.js';
-import type { Logger } from '../../src/core/logger.js';
 import type { DoorReading, HealthReading, PositionReading, Reading } from '../../src/core/readings.js';
 import { defaultGpsHygiene } from '../../src/ingest/gps-hygiene.js';
 import { createGroupCommit, type CommitResult, type GroupCommit } from '../../src/ingest/group-commit.js';
 import { databasePath, openDatabase, type Db } from '../../src/store/database.js';
 import { createStore, type Store } from '../../src/store/store.js';
+import { recordingLogger } from '../support/recording-logger.js';
 
 const T = Date.UTC(2025, 7, 1, 1, 0, 0);
 
-/** A logger that keeps what it is told, so a test can see the one line a failed commit writes. */
-function recordingLogger(lines: Array<{ level: string; msg: string | undefined }>): Logger {
-  const log = (level: string) => (obj: object | string, msg?: string) => {
-    lines.push({ level, msg: typeof obj === 'string' ? obj : msg });
-  };
-  const logger: Logger = {
-    child: () => logger,
-    trace: log('trace'),
-    debug: log('debug'),
-    info: log('info'),
-    warn: log('warn'),
-    error: log('error'),
-    fatal: log('fatal'),
-  };
-  return logger;
-}
 
 let dir: string;
 let db: Db;
@@ -45,7 +29,7 @@ function createCommit(): GroupCommit {
     windowMs: 60_000,
     gpsHygiene: defaultGpsHygiene,
     now: () => clock.now(),
-    log: recordingLogger(logLines),
+    log: recordingLogger((level, msg) => logLines.push({ level, msg })),
     deviceNum: (id) => nums.get(id),
     onCommitted: (result) => commits.push(result),
   });

@@ -1,27 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createManualClock } from '../../src/core/clock.js';
-import type { Logger } from '../../src/core/logger.js';
 import { startDemoHome } from '../../src/simulate/demo-home.js';
 import { demoHousehold } from '../../src/simulate/demo-household.js';
 import { findScenario } from '../../src/simulate/scenarios.js';
+import { recordingLogger } from '../support/recording-logger.js';
 import { startTestHub } from '../support/test-hub.js';
 import { doorRows, pillboxRows, positionRows, refusedReadings } from './simulate-support.js';
 
 /** `npm start -- --demo` replays quiet-day through runScenario; here with time injected, so a day takes milliseconds. */
 
-function recordingLogger(lines: string[]): Logger {
-  const log = (level: string) => (obj: object | string, msg?: string) => lines.push(`${level} ${typeof obj === 'string' ? obj : (msg ?? '')}`);
-  const logger: Logger = {
-    child: () => logger,
-    trace: log('trace'),
-    debug: log('debug'),
-    info: log('info'),
-    warn: log('warn'),
-    error: log('error'),
-    fatal: log('fatal'),
-  };
-  return logger;
-}
 
 describe('the demo home', () => {
   it('replays a whole quiet day into the hub, every reading kept, and stops cleanly', async () => {
@@ -32,7 +19,7 @@ describe('the demo home', () => {
     const demo = startDemoHome({
       mqttUrl: t.mqttUrl,
       credentialOf: (id) => t.credential(id),
-      log: recordingLogger(lines),
+      log: recordingLogger((level, msg) => lines.push(`${level} ${msg ?? ''}`)),
       clock,
       sleep: async (ms) => clock.advance(ms),
     });

@@ -23,14 +23,20 @@ export function testDataDir(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'homeward-test-'));
 }
 
-export async function startTestHub(options: { household?: Household; config?: (config: HubConfig) => void; dataDir?: string } = {}): Promise<TestHub> {
-  const dataDir = options.dataDir ?? testDataDir();
+/** A hub config for tests: loopback only, ports chosen by the OS, data in `dataDir`. */
+export function testHubConfig(dataDir: string, logLevel: HubConfig['log']['level']): HubConfig {
   const config = defaultConfig();
   config.dataDir = dataDir;
   config.host = '127.0.0.1';
   config.mqtt.port = 0;
   config.http.port = 0;
-  config.log.level = 'silent';
+  config.log.level = logLevel;
+  return config;
+}
+
+export async function startTestHub(options: { household?: Household; config?: (config: HubConfig) => void; dataDir?: string } = {}): Promise<TestHub> {
+  const dataDir = options.dataDir ?? testDataDir();
+  const config = testHubConfig(dataDir, 'silent');
   options.config?.(config);
   const hub = await createHub({ config, log: pino({ level: config.log.level }) });
   hub.household.import(options.household ?? testHousehold());

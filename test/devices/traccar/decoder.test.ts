@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
+import { expectTrackerOutcome } from '../decoder-support.js';
 import { describe, expect, it } from 'vitest';
 import { decodeOsmAnd, osmandDeviceIdentifier, parseOsmAndTimestamp } from '../../../devices/traccar/decoder.js';
 import { OSMAND_HTTP_PATH, traccarSource } from '../../../devices/traccar/source.js';
@@ -76,52 +77,8 @@ function expectMatches(outcome: DecodeOutcome, expected: Expected): void {
   }
 }
 
-const REASONS: readonly RefusalReason[] = [
-  'unknown_device',
-  'unknown_topic',
-  'malformed',
-  'invalid',
-  'not_allowed',
-  'retained',
-  'duplicate',
-  'implausible',
-];
-
 /** Any outcome must be one of the three shapes, and every reading a canonical one for this device. */
-function expectDecodeOutcome(outcome: DecodeOutcome, device: HouseholdDevice): void {
-  expect(['readings', 'ignored', 'refused']).toContain(outcome.status);
-  if (outcome.status === 'refused') {
-    expect(REASONS).toContain(outcome.reason);
-    expect(typeof outcome.detail).toBe('string');
-    return;
-  }
-  if (outcome.status === 'ignored') {
-    expect(typeof outcome.reason).toBe('string');
-    return;
-  }
-  for (const reading of outcome.readings) {
-    expect(reading.deviceId).toBe(device.id);
-    expect(Number.isFinite(reading.at)).toBe(true);
-    expect(typeof reading.atFromDevice).toBe('boolean');
-    if (reading.battery !== undefined) {
-      expect(Number.isInteger(reading.battery)).toBe(true);
-      expect(reading.battery).toBeGreaterThanOrEqual(0);
-      expect(reading.battery).toBeLessThanOrEqual(100);
-    }
-    expect(['position', 'health']).toContain(reading.kind);
-    if (reading.kind === 'position') {
-      expect(reading.lat).toBeGreaterThanOrEqual(-90);
-      expect(reading.lat).toBeLessThanOrEqual(90);
-      expect(reading.lon).toBeGreaterThanOrEqual(-180);
-      expect(reading.lon).toBeLessThanOrEqual(180);
-      for (const value of [reading.accuracyM, reading.altitudeM, reading.speedKmh, reading.bearing]) {
-        if (value !== undefined) expect(Number.isFinite(value)).toBe(true);
-      }
-      if (reading.accuracyM !== undefined) expect(reading.accuracyM).toBeGreaterThan(0);
-      if (reading.speedKmh !== undefined) expect(reading.speedKmh).toBeGreaterThanOrEqual(0);
-    }
-  }
-}
+const expectDecodeOutcome = (outcome: DecodeOutcome, device: HouseholdDevice) => expectTrackerOutcome(outcome, device.id);
 
 describe('OsmAnd fixtures', () => {
   it('has query and JSON fixtures, each citing its source', () => {
