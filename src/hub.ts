@@ -12,6 +12,9 @@ import { createPasswordHasher } from './accounts/password-hash.js';
 import { createSessionService } from './accounts/session-service.js';
 import { createSetupService } from './accounts/setup-service.js';
 import { createAlertService, type AlertService } from './alerts/alert-service.js';
+import { createCareServices, type CareServices } from './alerts/care-services.js';
+import { createCircleServices, type CircleServices } from './circle/circle-services.js';
+import { createHomeServices, type HomeServices } from './household/home-services.js';
 import { createRuleEngine, type RuleEngine } from './alerts/rule-engine.js';
 import { createBroker, type Broker } from './broker/broker.js';
 import { rules } from './rules/registry.js';
@@ -93,6 +96,8 @@ export interface Hub {
   metrics: MetricsRegistry;
   alerts: AlertService;
   engine: RuleEngine;
+  /** The API's resources: the household's data, responding to alerts and the care log, the circle. */
+  api: { home: HomeServices; care: CareServices; circle: CircleServices };
   /**
    * Starts the broker's TCP listener and the hub's timers; returns the MQTT port and, while the
    * household has no owner, the one-time setup link (also logged at warn level).
@@ -198,7 +203,34 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   const throttle = createLoginThrottle({ clock });
   const authLog = log.child({ module: 'auth' });
   const login = createLoginService({ accounts: home.accounts, sessions: home.sessions, throttle, audit: store.audit, clock, log: authLog });
+  // The API's resources (issue 5). Each group builds what its routes need from the hub's parts.
+  const api = {
+    home: createHomeServices({
+      config,
+      store,
+      bus,
+      clock,
+      log: log.child({ module: 'home' }),
+      household,
+      credentials,
+      commit,
+      deviceStatuses: (now) => home.deviceStatuses(commit.states(), now),
+    }),
+    care: createCareServices({ store, bus, clock, log: log.child({ module: 'care' }), alerts: alertService, household }),
+    circle: createCircleServices({
+      store,
+      bus,
+      clock,
+      log: log.child({ module: 'circle' }),
+      accounts: home.accounts,
+      sessions: home.sessions,
+      household,
+      dashboardBase: dashboardBase(config),
+    }),
+  };
+
   const http = await buildServer({
+    api: { home: api.home.routes, care: api.care.routes, circle: api.circle.routes },
     publicUrl: config.publicUrl,
     accounts: { sessions: home.sessions, apiTokens: home.apiTokens, login, setup: home.setup, throttle, audit: store.audit, clock },
     ingest: {
@@ -252,6 +284,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     metrics,
     alerts: alertService,
     engine,
+    api,
 
     async start() {
       checkpointer.start();
@@ -261,6 +294,9 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       const mqttPort = await broker.listen(config.mqtt.port, config.host);
       // Deadlines missed while the hub was down (or skipped by a clock jump) are caught up on this first tick.
       engine.start();
+      api.home.start();
+      api.care.start();
+      api.circle.start();
       // No default account (DESIGN.md): until there is an owner, each start makes a fresh one-time link.
       const link = home.setup.issue();
       if (link === undefined) return { mqttPort };
@@ -274,6 +310,9 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       stopped = true;
       clearInterval(householdPoll);
       engine.stop();
+      api.circle.stop();
+      api.care.stop();
+      api.home.stop();
       loopDelay.disable();
       broker.stopAccepting();
       // Commit (and so acknowledge) what has arrived before the clients are closed.

@@ -18,6 +18,12 @@ export interface HubEvents {
   alertChanged: { alert: AlertJson };
   /** A device went online or offline (availability, last will). */
   deviceAvailability: { deviceId: string; online: boolean; at: number };
+  /** An incident was opened, acknowledged, resolved or closed. */
+  incidentChanged: { incidentId: string };
+  /** A care-log note was added, edited, reacted to or removed. */
+  careLogChanged: { noteId: number; change: 'added' | 'edited' | 'reacted' | 'removed' };
+  /** The circle changed: members and roles, invitations, the rota, someone's away or preferences. */
+  circleChanged: { what: 'members' | 'invitations' | 'rota' | 'preferences' };
 }
 
 export type HubEventName = keyof HubEvents;

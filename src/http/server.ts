@@ -16,6 +16,12 @@ import { setupRoutes } from './setup-routes.js';
 import { healthRoutes, type HealthService } from './health-routes.js';
 import { ingestRoutes, type IngestHttpServices } from './ingest-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
+import { careRoutes } from './care-routes.js';
+import { circleRoutes } from './circle-routes.js';
+import { homeRoutes } from './home-routes.js';
+import type { CareRouteServices } from '../alerts/care-services.js';
+import type { CircleRouteServices } from '../circle/circle-services.js';
+import type { HomeRouteServices } from '../household/home-services.js';
 import type { MetricsRegistry } from '../core/metrics.js';
 
 /**
@@ -34,6 +40,8 @@ export interface HttpServices {
   /** The URL people use from outside; https here makes the session cookie Secure on every answer. */
   publicUrl?: string | undefined;
   accounts: AccountHttpServices;
+  /** The API's resources, each group served by one plugin. */
+  api: { care: CareRouteServices; circle: CircleRouteServices; home: HomeRouteServices };
 }
 
 /** Sessions, tokens, log-in and setup (issue 5), built by the hub. */
@@ -85,6 +93,9 @@ export async function buildServer(services: HttpServices): Promise<FastifyInstan
   await app.register(healthRoutes, { health: services.health, version: services.version });
   await app.register(metricsRoutes, { metrics: services.metrics });
   await app.register(ingestRoutes, { services: services.ingest });
+  await app.register(homeRoutes, { services: services.api.home });
+  await app.register(careRoutes, { services: services.api.care });
+  await app.register(circleRoutes, { services: services.api.circle });
 
   app.get('/api/docs', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -252,4 +252,104 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX audit_log_at ON audit_log (at);
     `,
   },
+  {
+    version: 6,
+    name: 'the care circle: alert responses, care log, members, rota, push subscriptions, settings',
+    sql: `
+      -- Issue 5 (the API) and issue 6 (the circle). Who acknowledged and resolved an alert or an incident.
+      ALTER TABLE alerts ADD COLUMN acknowledged_at INTEGER;
+      ALTER TABLE alerts ADD COLUMN acknowledged_by INTEGER;
+      ALTER TABLE alerts ADD COLUMN resolved_by INTEGER;
+      ALTER TABLE incidents ADD COLUMN acknowledged_at INTEGER;
+      ALTER TABLE incidents ADD COLUMN acknowledged_by INTEGER;
+      ALTER TABLE incidents ADD COLUMN resolved_by INTEGER;
+      ALTER TABLE incidents ADD COLUMN resolution TEXT;
+
+      -- An alert's timeline: raised, notified, acknowledged, escalated, resolved, noted. user_id has no
+      -- foreign key for the same reason as the audit log: the record outlives the account.
+      CREATE TABLE alert_events (
+        id       INTEGER PRIMARY KEY,
+        alert_id TEXT    NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+        at       INTEGER NOT NULL,
+        kind     TEXT    NOT NULL,
+        user_id  INTEGER,
+        details  TEXT    NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX alert_events_alert ON alert_events (alert_id, at);
+
+      -- The shared care log (visit notes, handovers, "slept badly"), beside the sensor timeline.
+      CREATE TABLE care_notes (
+        id          INTEGER PRIMARY KEY,
+        at          INTEGER NOT NULL,
+        author_id   INTEGER,
+        kind        TEXT    NOT NULL,
+        text        TEXT    NOT NULL,
+        incident_id TEXT,
+        edited_at   INTEGER
+      );
+      CREATE INDEX care_notes_at ON care_notes (at);
+      CREATE TABLE care_note_reactions (
+        note_id  INTEGER NOT NULL REFERENCES care_notes (id) ON DELETE CASCADE,
+        user_id  INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        reaction TEXT    NOT NULL,
+        at       INTEGER NOT NULL,
+        PRIMARY KEY (note_id, user_id, reaction)
+      ) WITHOUT ROWID;
+
+      -- Each member's contact channels, notification preferences, quiet hours and digest (JSON,
+      -- validated by the circle's schema), and whether they are away.
+      CREATE TABLE member_profiles (
+        user_id     INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+        preferences TEXT    NOT NULL DEFAULT '{}',
+        away_from   INTEGER,
+        away_until  INTEGER,
+        updated_at  INTEGER NOT NULL
+      );
+
+      -- The on-call rota: who answers first (tier 1), then next, for which days and local hours.
+      -- days is a comma list of mon..sun; an end at or before the start runs past midnight.
+      CREATE TABLE rota_shifts (
+        id      INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        days    TEXT    NOT NULL,
+        start   TEXT    NOT NULL,
+        end     TEXT    NOT NULL,
+        tier    INTEGER NOT NULL DEFAULT 1
+      );
+      -- A swap: on one local date, someone else covers a shift.
+      CREATE TABLE rota_cover (
+        id         INTEGER PRIMARY KEY,
+        shift_id   INTEGER NOT NULL REFERENCES rota_shifts (id) ON DELETE CASCADE,
+        date       TEXT    NOT NULL,
+        user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_by INTEGER,
+        created_at INTEGER NOT NULL,
+        UNIQUE (shift_id, date)
+      );
+
+      -- Web Push subscriptions: one member, many browsers and phones. The endpoint is the identity
+      -- (a 404 or 410 from it deletes exactly that row).
+      CREATE TABLE push_subscriptions (
+        id              INTEGER PRIMARY KEY,
+        user_id         INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        endpoint        TEXT    NOT NULL UNIQUE,
+        p256dh          TEXT    NOT NULL,
+        auth            TEXT    NOT NULL,
+        label           TEXT,
+        created_at      INTEGER NOT NULL,
+        last_success_at INTEGER,
+        last_failure_at INTEGER,
+        failures        INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX push_subscriptions_user ON push_subscriptions (user_id);
+
+      -- Household-wide settings the owner changes at run time (retention per data type, ...), as JSON.
+      CREATE TABLE settings (
+        key        TEXT    PRIMARY KEY,
+        value      TEXT    NOT NULL,
+        updated_at INTEGER NOT NULL,
+        updated_by INTEGER
+      );
+    `,
+  },
 ];

@@ -14,6 +14,12 @@ import { createReadingsRepo } from './readings-repo.js';
 import { createRuleStateRepo } from './rule-state-repo.js';
 import { createSessionsRepo } from './sessions-repo.js';
 import { createUsersRepo } from './users-repo.js';
+import { createAlertEventsRepo } from './alert-events-repo.js';
+import { createCareNotesRepo } from './care-notes-repo.js';
+import { createMemberProfilesRepo } from './member-profiles-repo.js';
+import { createRotaRepo } from './rota-repo.js';
+import { createPushSubscriptionsRepo } from './push-subscriptions-repo.js';
+import { createSettingsRepo } from './settings-repo.js';
 
 /** Every repository over one open database: what the hub hands to the modules that need storage. */
 export function createStore(db: Db) {
@@ -34,6 +40,12 @@ export function createStore(db: Db) {
     apiTokens: createApiTokensRepo(db),
     invitations: createInvitationsRepo(db),
     audit: createAuditRepo(db),
+    alertEvents: createAlertEventsRepo(db),
+    careNotes: createCareNotesRepo(db),
+    memberProfiles: createMemberProfilesRepo(db),
+    rota: createRotaRepo(db),
+    pushSubscriptions: createPushSubscriptionsRepo(db),
+    settings: createSettingsRepo(db),
     /** Runs `work` in one IMMEDIATE transaction (writers queue behind each other instead of failing). */
     transaction<T>(work: () => T): T {
       return db.transaction(work).immediate();
