@@ -18,7 +18,11 @@ export type ErrorCode =
   | 'HW_PASSWORD_WEAK'
   | 'HW_ACCOUNT_EXISTS'
   | 'HW_INVITATION_INVALID'
-  | 'HW_BUSY';
+  | 'HW_BUSY'
+  // The API (issue 5): the request contradicts the current state (acknowledging a resolved alert,
+  // a rota shift that overlaps another), and a caller acting outside what their role allows.
+  | 'HW_CONFLICT'
+  | 'HW_FORBIDDEN';
 
 export class HomewardError extends Error {
   readonly code: ErrorCode;
