@@ -26,6 +26,8 @@ export const permissions = {
   // The care plan. The household document holds the home's position and the person's profile.
   'household.read': ['owner', 'family', 'carer', 'viewer'],
   'household.write': ['owner'],
+  // The person's profile (routines, triggers, what calms them): those who care for them keep it current.
+  'profile.write': ['owner', 'family', 'carer'],
   // Devices and their health: installers provision them (credentials, discovery, walk-test).
   'devices.read': everyone,
   'devices.manage': ['owner', 'installer'],
