@@ -24,6 +24,17 @@ describe('the hub process', () => {
     expect((await hub.exited).code).toBe(0);
   });
 
+  it('exits at once, with 1, on a second signal while stopping', async () => {
+    const mqttPort = await freePort();
+    const hub = spawnHub({ HOMEWARD_DATA_DIR: testDataDir(), HOMEWARD_MQTT_PORT: String(mqttPort), HOMEWARD_HTTP_PORT: String(await freePort()) });
+    await waitForPort(mqttPort);
+    // Two different signals, sent together: the same signal twice may be delivered once (POSIX).
+    hub.child.kill('SIGTERM');
+    hub.child.kill('SIGINT');
+    expect((await hub.exited).code).toBe(1);
+    expect(hub.output()).toContain('second signal: exiting at once');
+  });
+
   it('refuses a bad configuration at start with exit 2, naming the variable and value', async () => {
     const hub = spawnHub({ HOMEWARD_DATA_DIR: testDataDir(), HOMEWARD_HTTP_PORT: 'eighty' });
     expect((await hub.exited).code).toBe(2);
