@@ -60,8 +60,12 @@ export function createRuleEngine(options: {
   };
   refreshAddedAt();
 
+  // Set at the first tick with a believable clock: from the earliest stored watermark (where the
+  // previous run stopped judging, a minute stale at most) to now.
+  let hubDowntime: { from: number; to: number } | undefined;
+
   function view(now: number): RuleView {
-    return buildRuleView({ now, household: household.view(), store, alerts, states: options.states(), addedAt: (id) => addedAt.get(id) });
+    return buildRuleView({ now, household: household.view(), store, alerts, states: options.states(), addedAt: (id) => addedAt.get(id), hubDowntime });
   }
 
   /** One rule's answer, or nothing: a rule that throws must not stop the others from seeing the event. */
@@ -139,6 +143,11 @@ export function createRuleEngine(options: {
       if (now < EARLIEST_PLAUSIBLE_TIME) {
         if (ticks === 1 || ticks % 60 === 0) log.warn({ now: new Date(now).toISOString() }, 'the clock is not set yet: deadlines wait for it');
         return;
+      }
+      if (hubDowntime === undefined) {
+        const stored = rules.filter((r) => r.onTick !== undefined).map((r) => watermarkOf(r.id)).filter((w): w is number => w !== undefined);
+        const from = stored.length > 0 ? Math.min(...stored) : now;
+        hubDowntime = { from: Math.min(from, now), to: now };
       }
       const current = view(now);
       let changed = false;

@@ -16,6 +16,7 @@ export function buildRuleView(options: {
   alerts: Pick<AlertService, 'openAlert' | 'openAlerts' | 'raised'>;
   states: ReadonlyMap<number, DeviceState>;
   addedAt: (deviceId: string) => number | undefined;
+  hubDowntime?: { from: number; to: number } | undefined;
 }): RuleView {
   const { now, household, store, states } = options;
   const num = (id: string) => household.deviceNums.get(id);
@@ -33,6 +34,7 @@ export function buildRuleView(options: {
       return n === undefined ? undefined : states.get(n);
     },
     addedAt: options.addedAt,
+    hubDowntime: options.hubDowntime,
     recentFixes: (id, limit) => {
       const n = num(id);
       return n === undefined ? [] : store.readings.recentFixes(n, id, limit);

@@ -37,6 +37,11 @@ export interface RuleView {
   state(deviceId: string): DeviceState | undefined;
   /** When the device joined the household (for "silent since it was added"). */
   addedAt(deviceId: string): number | undefined;
+  /**
+   * The hub's latest stretch of not running: from the instant its rules had judged up to when it
+   * stopped or died, to its first tick after starting. Nothing could be heard then.
+   */
+  hubDowntime?: { from: number; to: number } | undefined;
   /** A tracker's stored fixes, newest first. */
   recentFixes(deviceId: string, limit: number): PositionReading[];
   /** Pill-box lid openings (open: true only), of every pill box, with at in [from, to), oldest first. */

@@ -21,6 +21,12 @@ import type { OpenAlertView, Rule, RuleView } from './rule.js';
  * speaks again. But an "offline" never resolves a silent alert: hearing that a device is gone is not
  * hearing from it. Only one silent alert per device is open at a time (principle 3).
  *
+ * The hub's own downtime is not the device's silence: a device last heard before the hub stopped is
+ * given credit for the time the hub was not listening (view.hubDowntime), so a hub that was off for a
+ * day does not greet the family with every sensor "silent" — each gets one full heartbeat of listening.
+ * Only the latest downtime counts, so a hub that crash-loops for seconds at a time still notices a
+ * sensor that has really gone quiet.
+ *
  * Judged from stored state on every tick rather than only for deadlines in (from, to]: a heartbeat
  * added to a long-silent device, or one that changes, takes effect at the next tick; the key keeps it
  * to one alert per silence.
@@ -47,6 +53,12 @@ function silentSinceOf(alert: OpenAlertView): number {
   return typeof since === 'number' ? since : -Infinity;
 }
 
+/** Silence counted only while the hub was listening: a downtime after the last message is added back. */
+export function creditedForDowntime(lastHeard: number, downtime: { from: number; to: number } | undefined): number {
+  if (downtime === undefined || lastHeard >= downtime.from) return lastHeard;
+  return lastHeard + (downtime.to - downtime.from);
+}
+
 export const sensorSilentRule: Rule = {
   id: TYPE,
 
@@ -65,9 +77,10 @@ export const sensorSilentRule: Rule = {
       const heartbeat = watched(device);
       if (heartbeat === undefined) continue;
       const state = view.state(device.id);
-      const since = state?.lastSeenAt ?? view.addedAt(device.id);
+      const lastHeard = state?.lastSeenAt ?? view.addedAt(device.id);
       // Neither heard from nor known when added: nothing to count from (the engine always knows addedAt).
-      if (since === undefined) continue;
+      if (lastHeard === undefined) continue;
+      const since = creditedForDowntime(lastHeard, view.hubDowntime);
       const open = openFor(view, device.id);
       if (open.length > 0) {
         // A message the engine committed without showing us (a crash in between) still resolves it.
@@ -89,7 +102,7 @@ export const sensorSilentRule: Rule = {
         deviceId: device.id,
         at: since + heartbeat,
         title: heard ? `${device.name} has sent nothing for ${device.heartbeat}` : `${device.name} has not been heard from since it was added`,
-        details: { deviceName: device.name, heartbeat: device.heartbeat, silentSince: since, neverHeard: !heard },
+        details: { deviceName: device.name, heartbeat: device.heartbeat, silentSince: since, lastHeardAt: lastHeard, neverHeard: !heard },
       });
     }
     // A device removed from the household, or no longer watched, is not silent any more.

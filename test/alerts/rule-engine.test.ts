@@ -95,6 +95,31 @@ describe('rule engine', () => {
     second.home.close();
   });
 
+  it('tells rules how long the hub was down: from where it stopped judging to its first tick after', () => {
+    const seen: ({ from: number; to: number } | undefined)[] = [];
+    const watcher: Rule = { id: 'watcher', onTick: (view) => (seen.push(view.hubDowntime), nothing()) };
+    const first = setUp([watcher]);
+    first.engine.tick();
+    first.clock.advance(HOUR);
+    first.engine.tick();
+    first.engine.stop(); // persists the watermark, as a clean stop does
+    first.home.close();
+    // A new hub has no stored watermark: no downtime to speak of (its first tick only sets the watermark).
+    expect(seen).toEqual([{ from: START, to: START }]);
+
+    const second = setUp([watcher], first.dataDir);
+    second.clock.set(START + 30 * HOUR);
+    second.engine.tick();
+    second.clock.advance(HOUR);
+    second.engine.tick();
+    // Fixed at the first tick after the start; later ticks see the same stretch.
+    expect(seen.slice(1)).toEqual([
+      { from: START + HOUR, to: START + 30 * HOUR },
+      { from: START + HOUR, to: START + 30 * HOUR },
+    ]);
+    second.home.close();
+  });
+
   it('keeps one alert per key even when a rule raises it again, and resolves it by key', () => {
     const sticky: Rule = {
       id: 'sticky',

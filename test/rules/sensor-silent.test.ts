@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Household } from '../../src/core/household.js';
 import type { Reading } from '../../src/core/readings.js';
-import { sensorSilentRule } from '../../src/rules/sensor-silent.js';
+import { creditedForDowntime, sensorSilentRule } from '../../src/rules/sensor-silent.js';
 import { emptyDeviceState } from '../../src/store/device-state-repo.js';
 import { allKeys, createEngine, createWorld, doorReading, healthReading, openKeys, pillboxOpening } from './medication-view.js';
 
@@ -175,5 +175,21 @@ describe('sensor-silent', () => {
     engine.setClock(T0 + 30 * H + M);
     expect(openKeys(world, 'sensor-silent')).toEqual([]);
     expect([...world.alerts.values()].map((a) => a.reason)).toEqual(['no longer watched', 'no longer watched']);
+  });
+});
+
+describe("the hub's own downtime is not a device's silence", () => {
+  const down = { from: T0 + 10 * H, to: T0 + 40 * H };
+  it.each([
+    ['heard before the hub stopped: the time it was down is credited', T0 + 9 * H, T0 + 39 * H],
+    ['heard just as it stopped', T0 + 10 * H - 1, T0 + 40 * H - 1],
+    ['heard after it started again: nothing to credit', T0 + 41 * H, T0 + 41 * H],
+    ['heard at the very instant it stopped judging', T0 + 10 * H, T0 + 10 * H],
+  ])('%s', (_name, lastHeard, credited) => {
+    expect(creditedForDowntime(lastHeard, down)).toBe(credited);
+  });
+
+  it('with no downtime known, silence runs from the last message', () => {
+    expect(creditedForDowntime(T0, undefined)).toBe(T0);
   });
 });
