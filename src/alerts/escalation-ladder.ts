@@ -1,0 +1,144 @@
+import type { AlertType, Severity } from '../core/alerts.js';
+
+/**
+ * The escalation ladder (DESIGN.md, "Rule semantics"; issue 6, item 4), as a pure function of the
+ * alert, the settings, who is on call and who may be told. The escalation service (escalation.ts)
+ * asks it what is due, sends, and records each step taken in the alert's timeline, so after a restart
+ * the ladder resumes from the steps recorded: nothing here keeps state.
+ *
+ * An urgent alert:   step 0 → on-call tier 1 at once; not acknowledged within `ackWithin` → tier 2,
+ *                    and so on; after the last tier → everyone who can act; then everyone again every
+ *                    `repeatEvery` until someone says "I'm on it".
+ * A warning:         the same tiers, then everyone once; no repeats (it needs a person soon, not a siren).
+ * A notice:          once, to the members who asked for that kind of notice; no escalation.
+ * A fault:           once, to the owner and installers (the system itself needs fixing).
+ * With no rota at all, "on call" is everyone who can act: the alert is never sent to nobody.
+ * A tier whose members are all away (or who all turned this off) is skipped without waiting, so an
+ * empty tier cannot eat `ackWithin` of a night-time emergency.
+ *
+ * Quiet hours (issue 6, item 1): "quiet hours never silence an urgent alert for whoever is on call".
+ * Beyond that, a member in quiet hours is not woken for anything but an urgent alert that nobody on
+ * call has acknowledged: once the ladder reaches "everyone", quiet hours give way — an unanswered
+ * emergency at 2 a.m. is what the circle agreed to be woken for.
+ */
+export interface LadderAlert {
+  type: AlertType;
+  severity: Severity;
+  raisedAt: number;
+  acknowledgedAt: number | null;
+  resolvedAt: number | null;
+}
+
+export interface LadderSettings {
+  ackWithinMs: number;
+  repeatEveryMs: number;
+}
+
+export type LadderRole = 'owner' | 'family' | 'carer' | 'installer' | 'viewer';
+
+/** One member as the ladder sees them at the moment a step is taken. */
+export interface LadderMember {
+  userId: number;
+  role: LadderRole;
+  away: boolean;
+  inQuietHours: boolean;
+  /** Whether they asked to be told of this alert's type and severity (their preferences). */
+  wants: boolean;
+}
+
+export interface LadderStep {
+  /** 0 for the first notification; recorded with each step so a restart resumes after it. */
+  index: number;
+  dueAt: number;
+  /** An on-call tier (numbered from 1), everyone who can act (`repeat` 0 the first time), or one message for notices and faults. */
+  audience: Audience;
+}
+
+export type Audience = { kind: 'tier'; tier: number } | { kind: 'everyone'; repeat: number } | { kind: 'once' };
+
+/** The step taken last, as recorded in the alert's timeline. */
+export interface TakenStep {
+  index: number;
+  at: number;
+}
+
+/** Roles that can say "I'm on it" (alerts.act in src/http/permissions.ts). */
+const RESPONDERS: readonly LadderRole[] = ['owner', 'family', 'carer'];
+
+const escalates = (severity: Severity) => severity === 'urgent' || severity === 'warning';
+
+/** Who a step with this index addresses, or undefined past the ladder's end (`tiers` on-call tiers). */
+export function audienceAt(index: number, severity: Severity, tiers: number): Audience | undefined {
+  if (index < 0 || !Number.isInteger(index)) return undefined;
+  if (!escalates(severity)) return index === 0 ? { kind: 'once' } : undefined;
+  if (index < tiers) return { kind: 'tier', tier: index + 1 };
+  const repeat = index - tiers;
+  // A warning goes to everyone once; only an urgent alert repeats.
+  if (repeat > 0 && severity !== 'urgent') return undefined;
+  return { kind: 'everyone', repeat };
+}
+
+/** Whether the ladder has stopped for this alert: someone is on it, or it is over. */
+export function ladderStopped(alert: LadderAlert): boolean {
+  return alert.acknowledgedAt !== null || alert.resolvedAt !== null;
+}
+
+/**
+ * Who is told at a step. `onCall` lists the on-call tiers (user ids, tier 1 first) at the step's time;
+ * members absent from `members` (disabled, gone) are never told.
+ */
+export function recipients(step: LadderStep, alert: LadderAlert, members: readonly LadderMember[], onCall: readonly (readonly number[])[]): number[] {
+  const byId = new Map(members.map((m) => [m.userId, m]));
+  const onCallIds = new Set(onCall.flat());
+  const present = (m: LadderMember | undefined): m is LadderMember => m !== undefined && !m.away;
+
+  if (step.audience.kind === 'once') {
+    if (alert.severity === 'fault') {
+      return members.filter((m) => !m.away && (m.role === 'owner' || m.role === 'installer') && (m.wants || m.role === 'owner') && !m.inQuietHours).map((m) => m.userId);
+    }
+    // Notices: only to those who asked, and never in their quiet hours.
+    return members.filter((m) => !m.away && m.role !== 'installer' && m.wants && !m.inQuietHours).map((m) => m.userId);
+  }
+
+  if (step.audience.kind === 'tier') {
+    const tier = onCall[step.audience.tier - 1] ?? [];
+    // On call means on call: their quiet hours and preferences do not silence an alert they answer first.
+    return tier.map((id) => byId.get(id)).filter(present).filter((m) => RESPONDERS.includes(m.role)).map((m) => m.userId);
+  }
+
+  const urgent = alert.severity === 'urgent';
+  return members
+    .filter((m) => !m.away && RESPONDERS.includes(m.role))
+    .filter((m) => onCallIds.has(m.userId) || urgent || (m.wants && !m.inQuietHours))
+    .map((m) => m.userId);
+}
+
+/**
+ * The next step: due at once for a new alert, `ackWithin` after a tier was told, `repeatEvery` after
+ * everyone was. Timed from when the last step was TAKEN (not from when it was due), so a hub that was
+ * down catches up with one step, not a burst of every repeat it missed. A tier nobody in it can be
+ * told is skipped at no cost in time. Undefined when the ladder is over or someone is on it.
+ */
+export function nextStep(
+  alert: LadderAlert,
+  settings: LadderSettings,
+  last: TakenStep | undefined,
+  members: readonly LadderMember[],
+  onCall: readonly (readonly number[])[],
+): { step: LadderStep; to: number[] } | undefined {
+  if (ladderStopped(alert)) return undefined;
+  // With no rota, everyone who can act is "on call", as one tier.
+  const tiers = onCall.length === 0 ? [members.filter((m) => RESPONDERS.includes(m.role)).map((m) => m.userId)] : onCall;
+  let dueAt = alert.raisedAt;
+  if (last !== undefined) {
+    const previous = audienceAt(last.index, alert.severity, tiers.length);
+    dueAt = last.at + (previous?.kind === 'everyone' ? settings.repeatEveryMs : settings.ackWithinMs);
+  }
+  for (let index = last === undefined ? 0 : last.index + 1; ; index++) {
+    const audience = audienceAt(index, alert.severity, tiers.length);
+    if (audience === undefined) return undefined;
+    const step: LadderStep = { index, dueAt, audience };
+    const to = recipients(step, alert, members, tiers);
+    if (to.length > 0 || audience.kind !== 'tier') return { step, to };
+  }
+}

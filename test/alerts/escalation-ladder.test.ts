@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { audienceAt, nextStep, type LadderAlert, type LadderMember, type TakenStep } from '../../src/alerts/escalation-ladder.js';
+
+const M = 60_000;
+const T0 = Date.UTC(2026, 0, 15, 2, 0, 0);
+const settings = { ackWithinMs: 5 * M, repeatEveryMs: 2 * M };
+
+// The circle of the issue: a live-in carer by day, Anna at night, Ben at weekends; an installer; a viewer.
+const ANNA = 1;
+const BEN = 2;
+const CARER = 3;
+const OWNER = 4;
+const INSTALLER = 5;
+const VIEWER = 6;
+
+function member(userId: number, role: LadderMember['role'], patch: Partial<LadderMember> = {}): LadderMember {
+  return { userId, role, away: false, inQuietHours: false, wants: true, ...patch };
+}
+
+const circle = (patch: Record<number, Partial<LadderMember>> = {}): LadderMember[] => [
+  member(ANNA, 'family', patch[ANNA]),
+  member(BEN, 'family', patch[BEN]),
+  member(CARER, 'carer', patch[CARER]),
+  member(OWNER, 'owner', patch[OWNER]),
+  member(INSTALLER, 'installer', patch[INSTALLER]),
+  member(VIEWER, 'viewer', patch[VIEWER]),
+];
+
+const urgent: LadderAlert = { type: 'night-exit', severity: 'urgent', raisedAt: T0, acknowledgedAt: null, resolvedAt: null };
+
+/** Walks the ladder as the escalation service does: each step taken when due; returns (minutes after T0, recipients). */
+function walk(alert: LadderAlert, members: LadderMember[], onCall: number[][], steps: number): Array<[number, number[]]> {
+  const seen: Array<[number, number[]]> = [];
+  let last: TakenStep | undefined;
+  for (let i = 0; i < steps; i++) {
+    const next = nextStep(alert, settings, last, members, onCall);
+    if (next === undefined) break;
+    seen.push([(next.step.dueAt - T0) / M, [...next.to].sort()]);
+    last = { index: next.step.index, at: next.step.dueAt };
+  }
+  return seen;
+}
+
+describe('escalation ladder', () => {
+  it('urgent: on call first, the next tier after ackWithin, then everyone who can act, repeated every repeatEvery', () => {
+    expect(walk(urgent, circle(), [[ANNA], [BEN]], 6)).toEqual([
+      [0, [ANNA]],
+      [5, [BEN]],
+      [10, [ANNA, BEN, CARER, OWNER]],
+      [12, [ANNA, BEN, CARER, OWNER]],
+      [14, [ANNA, BEN, CARER, OWNER]],
+      [16, [ANNA, BEN, CARER, OWNER]],
+    ]);
+  });
+
+  it('stops the moment someone is on it, or it is resolved', () => {
+    expect(nextStep({ ...urgent, acknowledgedAt: T0 + M }, settings, { index: 0, at: T0 }, circle(), [[ANNA]])).toBeUndefined();
+    expect(nextStep({ ...urgent, resolvedAt: T0 + M }, settings, undefined, circle(), [[ANNA]])).toBeUndefined();
+  });
+
+  it('quiet hours never silence an urgent alert for whoever is on call', () => {
+    const quiet = circle({ [ANNA]: { inQuietHours: true, wants: false } });
+    expect(walk(urgent, quiet, [[ANNA], [BEN]], 1)).toEqual([[0, [ANNA]]]);
+  });
+
+  it('a warning does not wake members in quiet hours who are not on call, and goes to everyone only once', () => {
+    const warning: LadderAlert = { ...urgent, type: 'door-open-too-long', severity: 'warning' };
+    const quiet = circle({ [CARER]: { inQuietHours: true } });
+    expect(walk(warning, quiet, [[ANNA]], 5)).toEqual([
+      [0, [ANNA]],
+      [5, [ANNA, BEN, OWNER]],
+    ]);
+  });
+
+  it('once the ladder reaches everyone, an unanswered urgent alert wakes even those in quiet hours', () => {
+    const quiet = circle({ [CARER]: { inQuietHours: true, wants: false } });
+    expect(walk(urgent, quiet, [[ANNA]], 2)[1]).toEqual([5, [ANNA, BEN, CARER, OWNER]]);
+  });
+
+  it('skips a tier whose members are all away, at no cost in time', () => {
+    const anneAway = circle({ [ANNA]: { away: true } });
+    expect(walk(urgent, anneAway, [[ANNA], [BEN]], 3)).toEqual([
+      [0, [BEN]],
+      [5, [BEN, CARER, OWNER]],
+      [7, [BEN, CARER, OWNER]],
+    ]);
+  });
+
+  it('with no rota, everyone who can act is told at once — never nobody', () => {
+    expect(walk(urgent, circle(), [], 2)).toEqual([
+      [0, [ANNA, BEN, CARER, OWNER]],
+      [5, [ANNA, BEN, CARER, OWNER]],
+    ]);
+  });
+
+  it('never sends an alert to an installer or a viewer on the ladder, even if the rota names them', () => {
+    expect(walk(urgent, circle(), [[INSTALLER, VIEWER, ANNA]], 1)).toEqual([[0, [ANNA]]]);
+  });
+
+  it('a fault goes once to the owner and installers; a notice once to those who asked and are not in quiet hours', () => {
+    const fault: LadderAlert = { ...urgent, type: 'sensor-silent', severity: 'fault' };
+    expect(walk(fault, circle(), [[ANNA]], 3)).toEqual([[0, [OWNER, INSTALLER]]]);
+    const notice: LadderAlert = { ...urgent, type: 'low-battery', severity: 'notice' };
+    const members = circle({ [BEN]: { wants: false }, [CARER]: { inQuietHours: true } });
+    expect(walk(notice, members, [[ANNA]], 3)).toEqual([[0, [ANNA, OWNER, VIEWER]]]);
+  });
+
+  it('after a restart, resumes from the step recorded: one catch-up step, not a burst of every repeat missed', () => {
+    const last: TakenStep = { index: 2, at: T0 + 10 * M };
+    // The hub was down from 10 to 40 minutes after the alert: the next repeat is due at once (12 < 40)…
+    const next = nextStep(urgent, settings, last, circle(), [[ANNA], [BEN]]);
+    expect(next?.step).toEqual({ index: 3, dueAt: T0 + 12 * M, audience: { kind: 'everyone', repeat: 1 } });
+    // …and the one after is timed from when that one is actually taken.
+    const after = nextStep(urgent, settings, { index: 3, at: T0 + 40 * M }, circle(), [[ANNA], [BEN]]);
+    expect(after?.step.dueAt).toBe(T0 + 42 * M);
+  });
+
+  it('addresses tiers, then everyone, for urgent and warning; notices and faults once', () => {
+    expect([0, 1, 2, 3].map((i) => audienceAt(i, 'urgent', 2)?.kind)).toEqual(['tier', 'tier', 'everyone', 'everyone']);
+    expect([0, 1, 2, 3].map((i) => audienceAt(i, 'warning', 2)?.kind)).toEqual(['tier', 'tier', 'everyone', undefined]);
+    expect([0, 1].map((i) => audienceAt(i, 'notice', 2)?.kind)).toEqual(['once', undefined]);
+    expect(audienceAt(-1, 'urgent', 2)).toBeUndefined();
+  });
+});
