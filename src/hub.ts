@@ -214,9 +214,11 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       household,
       credentials,
       commit,
+      alerts: alertService,
       deviceStatuses: (now) => home.deviceStatuses(commit.states(), now),
+      noteWrites: (rows) => checkpointer.noteWrites(rows),
     }),
-    care: createCareServices({ store, bus, clock, log: log.child({ module: 'care' }), alerts: alertService, household }),
+    care: createCareServices({ store, bus, clock, log: log.child({ module: 'care' }), alerts: alertService, household, sessions: home.sessions, deviceStatuses: (now) => home.deviceStatuses(commit.states(), now) }),
     circle: createCircleServices({
       store,
       bus,
@@ -226,6 +228,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       sessions: home.sessions,
       household,
       dashboardBase: dashboardBase(config),
+      throttle,
     }),
   };
 

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { HomewardError } from '../core/errors.js';
+import { HomewardError, isHomewardError } from '../core/errors.js';
 import type { AuditRepo } from '../store/audit-repo.js';
 import type { UserRow, UsersRepo } from '../store/users-repo.js';
 import { looksLikeEmail, normaliseEmail } from './email.js';
@@ -33,6 +33,13 @@ export interface NewUser {
 }
 
 const MAX_NAME_LENGTH = 100;
+
+/** The details of the error refusing to leave the household without an owner (the API answers it with 409). */
+export const LAST_OWNER = { reason: 'last_owner' } as const;
+
+export function isLastOwnerRefusal(error: unknown): boolean {
+  return isHomewardError(error, 'HW_USAGE') && (error.details as { reason?: unknown } | undefined)?.reason === LAST_OWNER.reason;
+}
 
 /**
  * People and their passwords (issue 5, items 1 and 3). Every failure to authenticate costs one scrypt,
@@ -114,7 +121,7 @@ export function createAccountService(options: { users: UsersRepo; audit: AuditRe
       if (!isRole(role)) throw new HomewardError('HW_USAGE', `unknown role "${String(role)}"`);
       if (user.role === role) return user;
       if (user.role === 'owner' && user.disabledAt === null && users.activeOwnerCount() <= 1) {
-        throw new HomewardError('HW_USAGE', 'the household must keep an owner: make someone else owner first');
+        throw new HomewardError('HW_USAGE', 'the household must keep an owner: make someone else owner first', LAST_OWNER);
       }
       users.setRole(userId, role);
       const ended = sessions.endAllFor(userId);
@@ -127,7 +134,7 @@ export function createAccountService(options: { users: UsersRepo; audit: AuditRe
       const user = users.byId(userId);
       if (user === undefined) return false;
       if (user.role === 'owner' && user.disabledAt === null && users.activeOwnerCount() <= 1) {
-        throw new HomewardError('HW_USAGE', 'the household must keep an owner: make someone else owner first');
+        throw new HomewardError('HW_USAGE', 'the household must keep an owner: make someone else owner first', LAST_OWNER);
       }
       const now = clock.now();
       if (!users.disable(userId, now)) return false;

@@ -5,33 +5,21 @@ import type { Logger } from '../core/logger.js';
 import type { Counter } from '../core/metrics.js';
 import type { AlertRow } from '../store/alerts-repo.js';
 import type { Store } from '../store/store.js';
+import { alertJson, createResponderNames } from './alert-json.js';
 
 /**
  * Turns rule outcomes into stored alerts and incidents: one condition, one alert (by key); related
  * wandering alerts within an hour join one incident; clearing a condition resolves its alert but
- * keeps the record. Every change is announced on the bus (for MQTT, and later notifications).
+ * keeps the record. Every change is announced on the bus (for MQTT, and later notifications), and
+ * written to the alert's timeline (alert_events: raised, and resolved by the rule with its reason) in
+ * the same transaction as the change itself.
  */
 const INCIDENT_WINDOW_MS = 60 * 60_000;
-
-export function alertJson(alert: AlertRow): AlertJson {
-  return {
-    id: alert.id,
-    type: alert.type,
-    severity: alert.severity,
-    status: alert.status,
-    deviceId: alert.deviceId,
-    incidentId: alert.incidentId,
-    title: alert.title,
-    details: alert.details,
-    raisedAt: new Date(alert.raisedAt).toISOString(),
-    resolvedAt: alert.resolvedAt === null ? null : new Date(alert.resolvedAt).toISOString(),
-    resolution: alert.resolution,
-  };
-}
 
 export function createAlertService(options: { store: Store; bus: EventBus; log: Logger; alertsTotal: Counter; newId?: () => string }) {
   const { store, bus, log, alertsTotal } = options;
   const newId = options.newId ?? (() => randomUUID());
+  const names = createResponderNames(store);
   // Open alerts, in memory: rules ask about them for every reading, and reading them from SQLite each
   // time made a reading's cost grow with the number of open alerts (measured: 65 % of CPU, 5 s stalls).
   let openByKey: Map<string, AlertRow> | undefined;
@@ -71,13 +59,18 @@ export function createAlertService(options: { store: Store; bus: EventBus; log: 
           details: draft.details,
           raisedAt: draft.at,
         };
-        if (store.alerts.insert(row)) raised.push({ ...row, status: 'open', resolvedAt: null, resolution: null });
+        if (store.alerts.insert(row)) {
+          raised.push({ ...row, status: 'open', resolvedAt: null, resolution: null, acknowledgedAt: null, acknowledgedBy: null, resolvedBy: null });
+          store.alertEvents.record({ alertId: row.id, at: draft.at, kind: 'raised', userId: null, details: { severity: draft.severity, ...(incidentId === null ? {} : { incidentId }) } });
+        }
       }
       for (const clearance of outcome.clear) {
         const alert = store.alerts.byKey(clearance.key);
         if (alert === undefined || alert.status === 'resolved') continue;
         if (store.alerts.resolve(alert.id, clearance.at, clearance.reason)) {
           resolved.push({ ...alert, status: 'resolved', resolvedAt: clearance.at, resolution: clearance.reason });
+          // Auto-resolved keeps the record (issue 6, item 3): the timeline says the condition cleared, and why.
+          store.alertEvents.record({ alertId: alert.id, at: clearance.at, kind: 'resolved', userId: null, details: { auto: true, reason: clearance.reason } });
           // When every alert of an incident has cleared by itself, so has the incident; the record stays.
           if (alert.incidentId !== null && store.alerts.openInIncident(alert.incidentId) === 0) store.incidents.close(alert.incidentId, clearance.at);
         }
@@ -105,16 +98,34 @@ export function createAlertService(options: { store: Store; bus: EventBus; log: 
 
     /** Announces changes once their transaction has committed. */
     announce(changes: { raised: AlertRow[]; resolved: AlertRow[] }): void {
+      const incidents = new Set<string>();
       for (const alert of changes.raised) {
         alertsTotal.inc({ type: alert.type });
         log.warn({ alert: alert.id, type: alert.type, device: alert.deviceId, key: alert.key }, `alert: ${alert.title}`);
-        bus.emit('alertChanged', { alert: alertJson(alert) });
+        bus.emit('alertChanged', { alert: alertJson(alert, names) });
+        if (alert.incidentId !== null) incidents.add(alert.incidentId);
       }
       for (const alert of changes.resolved) {
         log.info({ alert: alert.id, type: alert.type, resolution: alert.resolution }, `resolved: ${alert.title}`);
-        bus.emit('alertChanged', { alert: alertJson(alert) });
+        bus.emit('alertChanged', { alert: alertJson(alert, names) });
+        if (alert.incidentId !== null) incidents.add(alert.incidentId);
       }
+      // An incident opened, grew or closed with these alerts (live views show its counts).
+      for (const incidentId of incidents) bus.emit('incidentChanged', { incidentId });
     },
+
+    /**
+     * Keeps the in-memory open alerts in step after a person acknowledged or resolved one (see
+     * alert-actions.ts): rules must not see a resolved alert as open, nor escalation an acknowledged one as not.
+     */
+    changed(alert: AlertRow): void {
+      const index = openIndex();
+      if (alert.status === 'resolved') index.delete(alert.key);
+      else index.set(alert.key, alert);
+    },
+
+    /** An alert as JSON, with its responders named. */
+    json: (alert: AlertRow): AlertJson => alertJson(alert, names),
 
     /** Resolves open alerts of devices no longer in the household (DESIGN: a removed device's alerts resolve). */
     resolveForRemovedDevices(deviceIds: ReadonlySet<string>, now: number): void {
@@ -124,7 +135,7 @@ export function createAlertService(options: { store: Store; bus: EventBus; log: 
       this.commit({ raise: [], clear, doses: [] });
     },
 
-    open: (): AlertJson[] => store.alerts.open().map(alertJson),
+    open: (): AlertJson[] => store.alerts.open().map((alert) => alertJson(alert, names)),
   };
 }
 

@@ -18,6 +18,16 @@ export type AlertType = (typeof alertTypes)[number];
 /** urgent: wake whoever is on call; warning: needs a person soon; notice: worth knowing; fault: the system itself (installers). */
 export type Severity = 'urgent' | 'warning' | 'notice' | 'fault';
 
+/**
+ * Faults of the system itself rather than news about the person: installers see and fix these
+ * (permission faults.read), and they are served at GET /api/faults as well as with every alert.
+ */
+export const faultTypes: readonly AlertType[] = ['sensor-silent', 'low-battery'];
+
+export function isFaultType(type: string): boolean {
+  return (faultTypes as readonly string[]).includes(type);
+}
+
 /** The alerts that join one "wandering" incident when raised within an hour of each other. */
 export const wanderingTypes: readonly AlertType[] = ['night-exit', 'left-safe-zone', 'tracker-silent', 'door-open-too-long'];
 
@@ -78,5 +88,16 @@ export interface AlertJson {
   raisedAt: string;
   resolvedAt: string | null;
   resolution: string | null;
+  /** The first "I'm on it" (issue 6, item 3): shown to everyone; later ones are in the alert's timeline. */
+  acknowledgedAt: string | null;
+  acknowledgedBy: Responder | null;
+  /** Who resolved it with a note; null while open, or when its condition cleared by itself. */
+  resolvedBy: Responder | null;
+}
+
+/** A member of the circle (by user id) or an integration (id null, e.g. Home Assistant's button) who responded. */
+export interface Responder {
+  id: number | null;
+  name: string;
 }
 

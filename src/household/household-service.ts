@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { CredentialSubject, DeviceSource } from '../core/device-source.js';
+import { HomewardError } from '../core/errors.js';
 import type { EventBus } from '../core/event-bus.js';
 import { emptyHousehold, type Household, type HouseholdDevice, type SourceId } from '../core/household.js';
 import type { Store } from '../store/store.js';
@@ -49,6 +50,26 @@ export function createHouseholdService(options: {
     return { household, revision: stored?.revision ?? 0, devicesById, deviceNums, subjects };
   }
 
+  /**
+   * Stores a validated document. The revision is checked inside the write transaction, so another
+   * process's import (the CLI) between reading and writing is a conflict, not an overwrite (issue 5:
+   * two editors must not overwrite each other).
+   */
+  function save(household: Household, expectedRevision: number | undefined): void {
+    const at = clock.now();
+    store.transaction(() => {
+      const current = store.household.revision();
+      if (expectedRevision !== undefined && current !== expectedRevision) throw stale(expectedRevision, current);
+      store.household.save(household, at);
+      store.devices.sync(household.devices ?? [], at);
+      store.bridges.sync(household.bridges ?? [], at);
+      for (const d of household.devices ?? []) if (d.bridge === undefined) credentials.ensure(d.id, 'device');
+      for (const b of household.bridges ?? []) credentials.ensure(b.id, 'bridge');
+      for (const x of household.integrations ?? []) credentials.ensure(x.id, 'integration');
+    });
+    refresh();
+  }
+
   function refresh(): void {
     view = buildView();
     bus?.emit('householdChanged', { household: view.household, revision: view.revision });
@@ -57,19 +78,28 @@ export function createHouseholdService(options: {
   return {
     view: () => view,
 
-    /** Validates and stores a household document; returns its new revision. Nothing changes if it is invalid. */
-    import(candidate: unknown): number {
+    /**
+     * Validates and stores a household document; returns its new revision. Nothing changes if it is
+     * invalid, or if `expectedRevision` is given and the stored revision is another (HW_CONFLICT).
+     */
+    import(candidate: unknown, options: { expectedRevision?: number | undefined } = {}): number {
       const household = validateHousehold(candidate, sources);
-      const at = clock.now();
-      store.transaction(() => {
-        store.household.save(household, at);
-        store.devices.sync(household.devices ?? [], at);
-        store.bridges.sync(household.bridges ?? [], at);
-        for (const d of household.devices ?? []) if (d.bridge === undefined) credentials.ensure(d.id, 'device');
-        for (const b of household.bridges ?? []) credentials.ensure(b.id, 'bridge');
-        for (const x of household.integrations ?? []) credentials.ensure(x.id, 'integration');
-      });
-      refresh();
+      save(household, options.expectedRevision);
+      return view.revision;
+    },
+
+    /**
+     * Changes part of the stored document (a dashboard edit of the zones, the profile, a device):
+     * `change` gets a copy of the document as stored now, even if another process imported it a moment
+     * ago; the result is validated whole and saved only if the revision is still the one the change
+     * was made against (and `expectedRevision`, when the editor sent one). Returns the new revision.
+     */
+    update(change: (current: Household) => Household, options: { expectedRevision?: number | undefined } = {}): number {
+      const stored = store.household.get();
+      const revision = stored?.revision ?? 0;
+      if (options.expectedRevision !== undefined && options.expectedRevision !== revision) throw stale(options.expectedRevision, revision);
+      const household = validateHousehold(change(structuredClone(stored?.household ?? emptyHousehold())), sources);
+      save(household, revision);
       return view.revision;
     },
 
@@ -85,6 +115,13 @@ export function createHouseholdService(options: {
       return true;
     },
   };
+}
+
+function stale(expected: number, current: number): HomewardError {
+  return new HomewardError('HW_CONFLICT', `the household document changed since revision ${expected} (it is now ${current}): reload it and make the change again`, {
+    reason: 'revision_stale',
+    revision: current,
+  });
 }
 
 export type HouseholdService = ReturnType<typeof createHouseholdService>;

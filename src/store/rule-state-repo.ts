@@ -14,6 +14,7 @@ export function createRuleStateRepo(db: Db) {
   const putDose = db.prepare<[string, string, string, number]>(
     'INSERT INTO dose_records (dose, date, status, at) VALUES (?, ?, ?, ?) ON CONFLICT (dose, date) DO UPDATE SET status = excluded.status, at = excluded.at',
   );
+  const getDoseRecord = db.prepare<[string, string], DoseRecord>('SELECT dose, date, status, at FROM dose_records WHERE dose = ? AND date = ?');
   const doses = db.prepare<[string, string], DoseRecord>('SELECT dose, date, status, at FROM dose_records WHERE date >= ? AND date <= ? ORDER BY date, dose');
 
   return {
@@ -31,6 +32,10 @@ export function createRuleStateRepo(db: Db) {
     },
     doses(fromDate: string, toDate: string): DoseRecord[] {
       return doses.all(fromDate, toDate);
+    },
+    /** One dose's record on one local date (medication overview, a dose given by hand). */
+    dose(dose: string, date: string): DoseRecord | undefined {
+      return getDoseRecord.get(dose, date);
     },
   };
 }

@@ -68,7 +68,18 @@ describe('permission table', () => {
         else expect(Object.keys(operation.responses), `${method} ${path}`).toEqual(expect.arrayContaining(['401', '403']));
       }
     }
-    expect(open.sort()).toEqual(['GET /api/health', 'GET /api/setup', 'GET /ingest/osmand', 'GET /metrics', 'POST /api/auth/login', 'POST /api/setup', 'POST /ingest/osmand', 'POST /ingest/owntracks']);
+    expect(open.sort()).toEqual([
+      'GET /api/health',
+      'GET /api/invitations/{token}',
+      'GET /api/setup',
+      'GET /ingest/osmand',
+      'GET /metrics',
+      'POST /api/auth/login',
+      'POST /api/invitations/accept',
+      'POST /api/setup',
+      'POST /ingest/osmand',
+      'POST /ingest/owntracks',
+    ]);
   });
 
   it('leaves health, metrics, docs and device ingest open (devices authenticate themselves)', async () => {

@@ -126,6 +126,9 @@ describe('Home Assistant discovery', () => {
       raisedAt: '2026-01-15T02:00:00.000Z',
       resolvedAt: null,
       resolution: null,
+      acknowledgedAt: null,
+      acknowledgedBy: null,
+      resolvedBy: null,
     });
     const state = stateMessage([alert('a1', 'night-exit'), alert('a2', 'left-safe-zone'), alert('a3', 'left-safe-zone')]);
     expect(state).toMatchObject({ open: 3, open_by_type: { 'night-exit': 1, 'left-safe-zone': 2 } });
