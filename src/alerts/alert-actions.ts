@@ -27,18 +27,18 @@ const userOf = (responder: Responder): number | null => ('userId' in responder ?
 const viaOf = (responder: Responder): Record<string, unknown> => ('integration' in responder ? { integration: responder.integration } : {});
 
 function conflict(error: string, message: string): HomewardError {
-  return new HomewardError('HW_CONFLICT', message, { error });
+  return new HomewardError('HW_CONFLICT', message, { reply: error });
 }
 
 function notFound(what: 'alert' | 'incident', id: string): HomewardError {
-  return new HomewardError('HW_NOT_FOUND', `no ${what} ${id}`, { error: 'not_found' });
+  return new HomewardError('HW_NOT_FOUND', `no ${what} ${id}`, { reply: 'not_found' });
 }
 
 /** The note a person resolves with: trimmed, 1..500 characters. */
 export function resolutionNote(note: string): string {
   const trimmed = note.trim();
   if (trimmed === '' || trimmed.length > MAX_RESOLUTION_NOTE) {
-    throw new HomewardError('HW_USAGE', `a resolution needs a short note (1 to ${MAX_RESOLUTION_NOTE} characters)`, { error: 'note_required' });
+    throw new HomewardError('HW_USAGE', `a resolution needs a short note (1 to ${MAX_RESOLUTION_NOTE} characters)`, { reply: 'note_required' });
   }
   return trimmed;
 }

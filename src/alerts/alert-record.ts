@@ -90,7 +90,7 @@ export function createAlertRecord(deps: { store: Store; alerts: AlertService; cl
     /** One alert with its timeline. */
     detail(alertId: string, viewer: AlertViewer): AlertWithTimeline {
       const row = store.alerts.byId(alertId);
-      if (row === undefined) throw new HomewardError('HW_NOT_FOUND', `no alert ${alertId}`, { error: 'not_found' });
+      if (row === undefined) throw new HomewardError('HW_NOT_FOUND', `no alert ${alertId}`, { reply: 'not_found' });
       return withTimeline(shown([row], viewer, 'alert')[0] as AlertJson);
     },
 

@@ -94,7 +94,7 @@ export function createIncidentRecord(deps: {
 
   function summaryOrThrow(incidentId: string): IncidentSummaryRow {
     const incident = store.incidents.summary(incidentId);
-    if (incident === undefined) throw new HomewardError('HW_NOT_FOUND', `no incident ${incidentId}`, { error: 'not_found' });
+    if (incident === undefined) throw new HomewardError('HW_NOT_FOUND', `no incident ${incidentId}`, { reply: 'not_found' });
     return incident;
   }
 

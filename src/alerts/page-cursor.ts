@@ -14,7 +14,7 @@ export function pageCursor(at: number, id: string | number): string {
 
 export function readCursor(cursor: string | undefined): { at: number; id: string } | undefined {
   if (cursor === undefined) return undefined;
-  if (!CURSOR.test(cursor)) throw new HomewardError('HW_USAGE', 'before must be a nextBefore value from an earlier page', { error: 'invalid_cursor' });
+  if (!CURSOR.test(cursor)) throw new HomewardError('HW_USAGE', 'before must be a nextBefore value from an earlier page', { reply: 'invalid_cursor' });
   const split = cursor.indexOf('_');
   return { at: Number(cursor.slice(0, split)), id: cursor.slice(split + 1) };
 }

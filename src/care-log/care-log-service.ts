@@ -39,7 +39,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 function noteText(text: string): string {
   const trimmed = text.trim();
   if (trimmed === '' || trimmed.length > MAX_NOTE_TEXT) {
-    throw new HomewardError('HW_USAGE', `a note needs some words (1 to ${MAX_NOTE_TEXT} characters)`, { error: 'text_required' });
+    throw new HomewardError('HW_USAGE', `a note needs some words (1 to ${MAX_NOTE_TEXT} characters)`, { reply: 'text_required' });
   }
   return trimmed;
 }
@@ -62,7 +62,7 @@ export function createCareLog(deps: { store: Store; bus: EventBus; clock: Clock 
 
   function noteOrThrow(noteId: number): CareNoteRow {
     const note = store.careNotes.byId(noteId);
-    if (note === undefined) throw new HomewardError('HW_NOT_FOUND', `no care-log note ${noteId}`, { error: 'not_found' });
+    if (note === undefined) throw new HomewardError('HW_NOT_FOUND', `no care-log note ${noteId}`, { reply: 'not_found' });
     return note;
   }
 
@@ -75,10 +75,10 @@ export function createCareLog(deps: { store: Store; bus: EventBus; clock: Clock 
     list(query: { from?: number | undefined; to?: number | undefined; limit: number; before?: string | undefined }): { notes: CareNoteJson[]; nextBefore: string | null } {
       const from = query.from ?? 0;
       const to = query.to ?? Number.MAX_SAFE_INTEGER;
-      if (from >= to) throw new HomewardError('HW_USAGE', 'from must be before to', { error: 'invalid_range' });
+      if (from >= to) throw new HomewardError('HW_USAGE', 'from must be before to', { reply: 'invalid_range' });
       const cursor = readCursor(query.before);
       const before = cursor === undefined ? undefined : { at: cursor.at, id: Number(cursor.id) };
-      if (before !== undefined && !Number.isSafeInteger(before.id)) throw new HomewardError('HW_USAGE', 'before is not a care-log cursor', { error: 'invalid_cursor' });
+      if (before !== undefined && !Number.isSafeInteger(before.id)) throw new HomewardError('HW_USAGE', 'before is not a care-log cursor', { reply: 'invalid_cursor' });
       const rows = store.careNotes.list({ from, to, limit: query.limit, before });
       return { notes: rows.map(json), nextBefore: nextCursor(rows, query.limit, (n) => ({ at: n.at, id: n.id })) };
     },
@@ -92,7 +92,7 @@ export function createCareLog(deps: { store: Store; bus: EventBus; clock: Clock 
       const text = noteText(note.text);
       const incidentId = note.incidentId ?? null;
       if (incidentId !== null && store.incidents.byId(incidentId) === undefined) {
-        throw new HomewardError('HW_USAGE', `no incident ${incidentId} to attach the note to`, { error: 'unknown_incident' });
+        throw new HomewardError('HW_USAGE', `no incident ${incidentId} to attach the note to`, { reply: 'unknown_incident' });
       }
       const id = store.careNotes.insert({ at: clock.now(), authorId: author.userId, kind: note.kind, text, incidentId });
       bus.emit('careLogChanged', { noteId: id, change: 'added' });
@@ -104,7 +104,7 @@ export function createCareLog(deps: { store: Store; bus: EventBus; clock: Clock 
       const at = clock.now();
       store.transaction(() => {
         const note = noteOrThrow(noteId);
-        if (note.authorId !== editor.userId) throw new HomewardError('HW_FORBIDDEN', 'only the author of a note may edit it', { error: 'not_author' });
+        if (note.authorId !== editor.userId) throw new HomewardError('HW_FORBIDDEN', 'only the author of a note may edit it', { reply: 'not_author' });
         const text = change.text === undefined ? note.text : noteText(change.text);
         const kind = change.kind ?? note.kind;
         store.careNotes.update(noteId, { kind, text, editedAt: at });
@@ -121,7 +121,7 @@ export function createCareLog(deps: { store: Store; bus: EventBus; clock: Clock 
       store.transaction(() => {
         const note = noteOrThrow(noteId);
         if (note.authorId !== remover.userId && remover.role !== 'owner') {
-          throw new HomewardError('HW_FORBIDDEN', 'only the author of a note, or the owner, may delete it', { error: 'not_author' });
+          throw new HomewardError('HW_FORBIDDEN', 'only the author of a note, or the owner, may delete it', { reply: 'not_author' });
         }
         store.careNotes.remove(noteId);
         store.audit.append({

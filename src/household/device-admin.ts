@@ -64,7 +64,7 @@ function without<T extends { id: string }>(items: readonly T[] | undefined, id: 
 }
 
 function conflict(reason: string, message: string): HomewardError {
-  return new HomewardError('HW_CONFLICT', message, { reason });
+  return new HomewardError('HW_CONFLICT', message, { reply: reason });
 }
 
 function takenBy(household: Household, id: string): string | undefined {
@@ -156,7 +156,7 @@ export function createDeviceAdmin(deps: DeviceAdminDeps) {
       const revision = household.update((current) => {
         const index = (current.devices ?? []).findIndex((d) => d.id === id);
         const before = current.devices?.[index];
-        if (before === undefined) throw new HomewardError('HW_DEVICE_UNKNOWN', `no device "${id}" in the household`, { reason: 'device_unknown' });
+        if (before === undefined) throw new HomewardError('HW_DEVICE_UNKNOWN', `no device "${id}" in the household`, { reply: 'device_unknown' });
         const after: HouseholdDevice = { id, ...fields };
         changed = changedFields(before, after);
         const devices = [...(current.devices ?? [])];
@@ -170,7 +170,7 @@ export function createDeviceAdmin(deps: DeviceAdminDeps) {
     /** The device leaves the household; its history stays (devices are retired, not deleted), its alerts resolve. */
     removeDevice(actorId: number, id: string, expectedRevision?: number): number {
       const revision = household.update((current) => {
-        if (!current.devices?.some((d) => d.id === id)) throw new HomewardError('HW_DEVICE_UNKNOWN', `no device "${id}" in the household`, { reason: 'device_unknown' });
+        if (!current.devices?.some((d) => d.id === id)) throw new HomewardError('HW_DEVICE_UNKNOWN', `no device "${id}" in the household`, { reply: 'device_unknown' });
         return { ...current, devices: without(current.devices, id) };
       }, { expectedRevision });
       audited(actorId, 'device.removed', `device:${id}`, { revision });
@@ -192,7 +192,7 @@ export function createDeviceAdmin(deps: DeviceAdminDeps) {
       const revision = household.update((current) => {
         const index = (current.bridges ?? []).findIndex((b) => b.id === id);
         const before = current.bridges?.[index];
-        if (before === undefined) throw new HomewardError('HW_NOT_FOUND', `no bridge "${id}" in the household`, { reason: 'bridge_unknown' });
+        if (before === undefined) throw new HomewardError('HW_NOT_FOUND', `no bridge "${id}" in the household`, { reply: 'bridge_unknown' });
         const after: HouseholdBridge = { id, ...fields };
         changed = changedFields(before, after);
         const bridges = [...(current.bridges ?? [])];
@@ -205,7 +205,7 @@ export function createDeviceAdmin(deps: DeviceAdminDeps) {
 
     removeBridge(actorId: number, id: string, expectedRevision?: number): number {
       const revision = household.update((current) => {
-        if (!current.bridges?.some((b) => b.id === id)) throw new HomewardError('HW_NOT_FOUND', `no bridge "${id}" in the household`, { reason: 'bridge_unknown' });
+        if (!current.bridges?.some((b) => b.id === id)) throw new HomewardError('HW_NOT_FOUND', `no bridge "${id}" in the household`, { reply: 'bridge_unknown' });
         const users = (current.devices ?? []).filter((d) => d.bridge === id).map((d) => d.id);
         if (users.length > 0) throw conflict('bridge_in_use', `bridge "${id}" still reaches ${users.join(', ')}: remove or move those devices first`);
         return { ...current, bridges: without(current.bridges, id) };
@@ -217,20 +217,20 @@ export function createDeviceAdmin(deps: DeviceAdminDeps) {
     /** A device's own credential (a bridged device has none: its bridge's is the one to use). Audited. */
     deviceCredential(actorId: number, id: string): RevealedCredential {
       const device = household.view().devicesById.get(id);
-      if (device === undefined) throw new HomewardError('HW_DEVICE_UNKNOWN', `no device "${id}" in the household`, { reason: 'device_unknown' });
+      if (device === undefined) throw new HomewardError('HW_DEVICE_UNKNOWN', `no device "${id}" in the household`, { reply: 'device_unknown' });
       if (device.bridge !== undefined) {
-        throw new HomewardError('HW_DEVICE_NO_CREDENTIAL', `${id} is reached through bridge "${device.bridge}": use that bridge's credential`, { reason: 'reached_through_bridge' });
+        throw new HomewardError('HW_DEVICE_NO_CREDENTIAL', `${id} is reached through bridge "${device.bridge}": use that bridge's credential`, { reply: 'reached_through_bridge' });
       }
       const credential = credentials.reveal(id);
-      if (credential === undefined) throw new HomewardError('HW_DEVICE_NO_CREDENTIAL', `${id} has no credential yet`, { reason: 'no_credential' });
+      if (credential === undefined) throw new HomewardError('HW_DEVICE_NO_CREDENTIAL', `${id} has no credential yet`, { reply: 'no_credential' });
       audited(actorId, 'credentials.viewed', `device:${id}`);
       return device.source === 'traccar' ? { ...credential, osmandId: credential.password } : credential;
     },
 
     bridgeCredential(actorId: number, id: string): RevealedCredential {
-      if (!household.view().household.bridges?.some((b) => b.id === id)) throw new HomewardError('HW_NOT_FOUND', `no bridge "${id}" in the household`, { reason: 'bridge_unknown' });
+      if (!household.view().household.bridges?.some((b) => b.id === id)) throw new HomewardError('HW_NOT_FOUND', `no bridge "${id}" in the household`, { reply: 'bridge_unknown' });
       const credential = credentials.reveal(id);
-      if (credential === undefined) throw new HomewardError('HW_DEVICE_NO_CREDENTIAL', `${id} has no credential yet`, { reason: 'no_credential' });
+      if (credential === undefined) throw new HomewardError('HW_DEVICE_NO_CREDENTIAL', `${id} has no credential yet`, { reply: 'no_credential' });
       audited(actorId, 'credentials.viewed', `bridge:${id}`);
       return credential;
     },

@@ -44,7 +44,7 @@ function parseCursor(text: string | undefined): Cursor | undefined {
   if (text === undefined) return undefined;
   const colon = text.indexOf(':');
   const at = Number(text.slice(0, colon));
-  if (colon < 1 || !Number.isSafeInteger(at)) throw new HomewardError('HW_USAGE', `"${text}" is not a cursor from a previous page`, { reason: 'invalid_cursor' });
+  if (colon < 1 || !Number.isSafeInteger(at)) throw new HomewardError('HW_USAGE', `"${text}" is not a cursor from a previous page`, { reply: 'invalid_cursor' });
   return { at, deviceId: text.slice(colon + 1) };
 }
 
@@ -71,7 +71,7 @@ export function createHistoryService(deps: { history: HistoryRepo; devices: () =
   function range(query: HistoryQuery): { from: number; to: number } {
     const to = query.to ?? clock.now() + 1;
     const from = query.from ?? to - DEFAULT_RANGE_MS;
-    if (from >= to) throw new HomewardError('HW_USAGE', '"from" must be before "to"', { reason: 'invalid_range' });
+    if (from >= to) throw new HomewardError('HW_USAGE', '"from" must be before "to"', { reply: 'invalid_range' });
     return { from, to };
   }
 
@@ -79,7 +79,7 @@ export function createHistoryService(deps: { history: HistoryRepo; devices: () =
     const ofKind = deps.devices().filter((d) => d.kind === kind);
     if (deviceId === undefined) return ofKind;
     const one = ofKind.filter((d) => d.id === deviceId);
-    if (one.length === 0) throw new HomewardError('HW_DEVICE_UNKNOWN', `no ${kind} "${deviceId}" has ever been in the household`, { reason: 'device_unknown' });
+    if (one.length === 0) throw new HomewardError('HW_DEVICE_UNKNOWN', `no ${kind} "${deviceId}" has ever been in the household`, { reply: 'device_unknown' });
     return one;
   }
 

@@ -119,7 +119,7 @@ export function createHouseholdService(options: {
 
 function stale(expected: number, current: number): HomewardError {
   return new HomewardError('HW_CONFLICT', `the household document changed since revision ${expected} (it is now ${current}): reload it and make the change again`, {
-    reason: 'revision_stale',
+    reply: 'revision_stale',
     revision: current,
   });
 }

@@ -54,7 +54,7 @@ function isRealDate(date: string): boolean {
 }
 
 function usage(reason: string, message: string): HomewardError {
-  return new HomewardError('HW_USAGE', message, { reason });
+  return new HomewardError('HW_USAGE', message, { reply: reason });
 }
 
 export function createMedicationService(deps: { household: HouseholdService; ruleState: RuleStateRepo; alerts: AlertService; audit: AuditRepo; clock: Clock }) {
@@ -145,7 +145,7 @@ export function createMedicationService(deps: { household: HouseholdService; rul
       const { medications, slugs, timezone } = plan();
       const index = slugs.indexOf(input.dose);
       const medication = medications[index];
-      if (medication === undefined) throw new HomewardError('HW_NOT_FOUND', `no dose "${input.dose}" in the schedule (GET /api/medication lists them)`, { reason: 'dose_unknown' });
+      if (medication === undefined) throw new HomewardError('HW_NOT_FOUND', `no dose "${input.dose}" in the schedule (GET /api/medication lists them)`, { reply: 'dose_unknown' });
       checkDate(input.date, 'date');
       const window = doseWindow(medication, timezone, input.date);
       if (window === undefined) throw usage('dose_not_scheduled', `${medication.name} is not given on ${input.date}`);

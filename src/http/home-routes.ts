@@ -2,7 +2,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { HomeRouteServices } from '../household/home-services.js';
 import { auditRoutes } from './audit-routes.js';
 import { devicesRoutes } from './devices-routes.js';
-import { installHomeErrorHandler } from './home-replies.js';
 import { householdRoutes } from './household-routes.js';
 import { medicationRoutes } from './medication-routes.js';
 import { privacyRoutes } from './privacy-routes.js';
@@ -14,7 +13,6 @@ import { readingsRoutes } from './readings-routes.js';
  * declares a permission and its schemas; coded errors become answers in one place (home-replies.ts).
  */
 export const homeRoutes: FastifyPluginAsync<{ services: HomeRouteServices }> = async (app, { services }) => {
-  installHomeErrorHandler(app);
   await app.register(householdRoutes, { household: services.household });
   await app.register(devicesRoutes, { devices: services.devices });
   await app.register(readingsRoutes, { history: services.history });

@@ -10,6 +10,7 @@ import type { Logger } from '../core/logger.js';
 import type { AuditRepo } from '../store/audit-repo.js';
 import { authRoutes } from './auth-routes.js';
 import { installAuthentication } from './authenticate.js';
+import { installErrorReplies } from './error-replies.js';
 import { installSecurityHeaders } from './security-headers.js';
 import { SESSION_COOKIE } from './session-cookie.js';
 import { setupRoutes } from './setup-routes.js';
@@ -69,6 +70,7 @@ export async function buildServer(services: HttpServices): Promise<FastifyInstan
   // 401/403 answers as the route is added, and the headers apply to every answer, 404s included.
   const secureCookies = (request: FastifyRequest) => services.publicUrl?.startsWith('https:') === true || request.protocol === 'https';
   installSecurityHeaders(app);
+  installErrorReplies(app);
   installAuthentication(app, { sessions: services.accounts.sessions, apiTokens: services.accounts.apiTokens, secureCookies }, services.log.child({ module: 'auth' }));
 
   await app.register(swagger, {

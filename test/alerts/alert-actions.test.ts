@@ -59,7 +59,7 @@ describe('alert actions for other modules', () => {
       try {
         work();
       } catch (error) {
-        return isHomewardError(error) ? [error.code, (error.details as { error: string }).error] : error;
+        return isHomewardError(error) ? [error.code, (error.details as { reply: string }).reply] : error;
       }
       return 'no error';
     };

@@ -68,8 +68,8 @@ describe('household update', () => {
     const home = open();
     home.household.import(testHousehold());
     open().household.import({ ...testHousehold(), home: { ...testHousehold().home, name: 'Elsewhere' } });
-    expect(conflictOf(() => home.household.update((h) => ({ ...h, zones: [] }), { expectedRevision: 1 }))).toEqual({ reason: 'revision_stale', revision: 2 });
-    expect(conflictOf(() => home.household.import(testHousehold(), { expectedRevision: 1 }))).toEqual({ reason: 'revision_stale', revision: 2 });
+    expect(conflictOf(() => home.household.update((h) => ({ ...h, zones: [] }), { expectedRevision: 1 }))).toEqual({ reply: 'revision_stale', revision: 2 });
+    expect(conflictOf(() => home.household.import(testHousehold(), { expectedRevision: 1 }))).toEqual({ reply: 'revision_stale', revision: 2 });
     expect(home.store.household.get()?.household.home.name).toBe('Elsewhere');
     expect(home.store.household.revision()).toBe(2);
   });
