@@ -41,6 +41,7 @@ export function buildRuleView(options: {
     },
     pillboxOpenings: (from, to) => store.readings.pillboxOpenings(from, to).filter((r) => household.devicesById.has(r.deviceId)),
     activityCount: (from, to) => store.readings.activityCount(from, to),
+    doseRecord: (dose, date) => store.ruleState.dose(dose, date),
     // From the alert service's memory, current after every change, so a rule sees what an earlier rule raised.
     openAlert: (key) => {
       const alert = options.alerts.openAlert(key);

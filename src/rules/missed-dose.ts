@@ -42,11 +42,14 @@ import type { Rule, RuleView } from './rule.js';
  * dose, given to the latest dose it can be, so an opening at 14:30 does not excuse a missed 08:00
  * heart tablet when a 13:00 dose shares the lid.
  *
+ * A dose a carer recorded by hand before the deadline counts as taken: no alert, and its record stands.
+ *
  * Openings are what RuleView.pillboxOpenings returns: this rule trusts them to be lid openings, not
  * re-reports of a lid left open (Zigbee2MQTT repeats `contact` on every check-in).
  */
 
 const TYPE = 'missed-dose';
+const TAKEN: ReadonlySet<DoseRecord['status']> = new Set(['on-time', 'late', 'double']);
 
 export function missedDoseKey(slug: string, date: string): string {
   return `${TYPE}:${slug}:${date}`;
@@ -90,6 +93,9 @@ function judgeDeadline(view: RuleView, plan: Plan, slot: DoseWindow[], outcome: 
     outcome.doses.push(...records(slugs, lead.date, 'late', late.at));
     return;
   }
+  // Given by hand and recorded by a carer (POST /api/medication/doses) before the deadline: taken,
+  // whatever the box says. Every dose of the slot must be recorded, as the alert names them all.
+  if (slugs.every((slug) => TAKEN.has(view.doseRecord(slug, lead.date)?.status ?? 'missed'))) return;
   const names = slot.map((w) => w.medication.name);
   const dueAt = lead.medication.at;
   outcome.raise.push({

@@ -1,3 +1,4 @@
+import type { DoseRecord } from '../core/alerts.js';
 import type { AlertType, RuleOutcome } from '../core/alerts.js';
 import type { DeviceState } from '../core/device-state.js';
 import type { Household, HouseholdDevice } from '../core/household.js';
@@ -46,6 +47,8 @@ export interface RuleView {
   recentFixes(deviceId: string, limit: number): PositionReading[];
   /** Pill-box lid openings (open: true only), of every pill box, with at in [from, to), oldest first. */
   pillboxOpenings(from: number, to: number): PillboxReading[];
+  /** The adherence recorded for a dose on a local date (a dose given by hand is recorded here). */
+  doseRecord(dose: string, date: string): DoseRecord | undefined;
   /** How many door or pill-box openings happened in [from, to) (for inactivity). */
   activityCount(from: number, to: number): number;
   /** The open alert with this key, if any. */

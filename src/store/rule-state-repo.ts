@@ -1,8 +1,11 @@
 import type { DoseRecord } from '../core/alerts.js';
 import type { Db } from './database.js';
 
-/** A later status replaces an earlier one only if it says more: taken late beats missed, double beats on time. */
-const precedence: Record<DoseRecord['status'], number> = { 'on-time': 1, missed: 1, late: 2, double: 3 };
+/**
+ * A later status replaces an earlier one only if it says more: taken late beats missed, double beats
+ * on time, and "missed" never overwrites a dose recorded as taken (a carer's hand-recorded dose).
+ */
+export const dosePrecedence: Record<DoseRecord['status'], number> = { missed: 0, 'on-time': 1, late: 2, double: 3 };
 
 /** Per-rule watermarks and dose adherence: the stored state that deadlines are derived from. */
 export function createRuleStateRepo(db: Db) {
@@ -27,7 +30,7 @@ export function createRuleStateRepo(db: Db) {
     },
     recordDose(record: DoseRecord): void {
       const existing = getDose.get(record.dose, record.date);
-      if (existing !== undefined && precedence[existing.status] > precedence[record.status]) return;
+      if (existing !== undefined && dosePrecedence[existing.status] > dosePrecedence[record.status]) return;
       putDose.run(record.dose, record.date, record.status, record.at);
     },
     doses(fromDate: string, toDate: string): DoseRecord[] {

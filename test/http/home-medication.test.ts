@@ -103,6 +103,18 @@ describe('POST /api/medication/doses', () => {
     expect(hub.hub.store.alerts.byKey('missed-dose:morning-tablets:2026-01-05')?.resolution).toBe(`given by hand at 08:10, recorded by ${hub.users.get('family')!.name}`);
   });
 
+  it('a dose recorded by hand before its deadline raises no missed-dose alert at the deadline, and stays on time', async () => {
+    const hub = await start();
+    hub.clock.set(at('08:20'));
+    hub.hub.engine.tick();
+    const response = await hub.as('carer', { method: 'POST', url: '/api/medication/doses', payload: { dose: 'morning-tablets', date: '2026-01-05', takenAt: new Date(at('08:10')).toISOString() } });
+    expect(response.json()).toMatchObject({ status: 'on-time', resolvedAlertId: null });
+    hub.clock.set(at('09:01'));
+    hub.hub.engine.tick();
+    expect(hub.hub.store.alerts.byKey('missed-dose:morning-tablets:2026-01-05')).toBeUndefined();
+    expect(hub.hub.store.ruleState.dose('morning-tablets', '2026-01-05')?.status).toBe('on-time');
+  });
+
   it('resolves the alert of doses sharing a compartment and window only once every one of them is given', async () => {
     const hub = await start([
       { name: 'Heart tablet', at: '08:00', window: '60m', compartment: 1 },

@@ -84,6 +84,8 @@ export function createFakeView(household: Household, now: number): FakeRuleView 
     pillboxOpenings: (from, to) =>
       readings.filter((r): r is PillboxReading => r.kind === 'pillbox' && r.open && r.at >= from && r.at < to).sort(byAt),
     activityCount: (from, to) => readings.filter((r) => isOpening(r) && r.at >= from && r.at < to).length,
+    // The rules judged with this view record no doses by hand; missed-dose has its own world (medication-view.ts).
+    doseRecord: () => undefined,
     openAlert: (key) => alerts.find((alert) => alert.key === key && alert.status === 'open'),
     openAlerts: (type?: AlertType) => alerts.filter((alert) => alert.status === 'open' && (type === undefined || alert.type === type)),
     raised: (key) => alerts.some((alert) => alert.key === key),

@@ -6,6 +6,7 @@ import { zonedInstant } from '../../src/core/local-time.js';
 import { applyReading } from '../../src/ingest/device-state.js';
 import type { OpenAlertView, Rule, RuleView } from '../../src/rules/rule.js';
 import { emptyDeviceState } from '../../src/store/device-state-repo.js';
+import { dosePrecedence } from '../../src/store/rule-state-repo.js';
 
 /**
  * A hand-built RuleView over in-memory arrays for the medication, inactivity, sensor-silent and
@@ -65,6 +66,7 @@ export function viewOf(world: World): RuleView {
         .sort((a, b) => a.at - b.at),
     activityCount: (from, to) =>
       world.readings.filter((r) => (r.kind === 'door' || r.kind === 'pillbox') && r.open && r.at >= from && r.at < to).length,
+    doseRecord: (dose, date) => world.doses.get(`${dose}|${date}`),
     openAlert: (key) => {
       const alert = world.alerts.get(key);
       return alert?.open === true ? open(alert) : undefined;
@@ -102,7 +104,11 @@ export function applyOutcome(world: World, outcome: RuleOutcome): { raised: stri
     alert.reason = clearance.reason;
     cleared.push(clearance.key);
   }
-  for (const dose of outcome.doses) world.doses.set(`${dose.dose}|${dose.date}`, dose);
+  for (const dose of outcome.doses) {
+    // As the store does (rule-state-repo.ts), "missed" never replaces a dose recorded as taken.
+    const existing = world.doses.get(`${dose.dose}|${dose.date}`);
+    if (existing === undefined || dose.status !== 'missed' || dosePrecedence[existing.status] <= dosePrecedence.missed) world.doses.set(`${dose.dose}|${dose.date}`, dose);
+  }
   return { raised, cleared };
 }
 

@@ -407,6 +407,19 @@ describe('missed-dose', () => {
     expect(world.doses.get('morning-tablets|2026-01-15')).toEqual({ dose: 'morning-tablets', date: '2026-01-15', status: 'missed', at: instant('2026-01-15 09:00', LONDON) });
   });
 
+  it('a dose a carer recorded by hand before the deadline counts as taken: no alert, and "missed" does not overwrite it', () => {
+    const engine = play(household([morning]), [missedDoseRule], '2026-01-15 06:00', [{ at: '2026-01-15 08:10' }]);
+    engine.world.doses.set('morning-tablets|2026-01-15', { dose: 'morning-tablets', date: '2026-01-15', status: 'on-time', at: instant('2026-01-15 08:05', LONDON) });
+    engine.setClock(instant('2026-01-15 09:30', LONDON));
+    expect(allKeys(engine.world, 'missed-dose')).toEqual([]);
+    expect(doseStatuses(engine.world)).toEqual({ 'morning-tablets|2026-01-15': 'on-time' });
+    // The evening dose of the same day was not recorded: it is still missed.
+    const both = play(household([morning, evening]), [missedDoseRule], '2026-01-15 06:00', [{ at: '2026-01-15 08:10' }]);
+    both.world.doses.set('morning-tablets|2026-01-15', { dose: 'morning-tablets', date: '2026-01-15', status: 'on-time', at: instant('2026-01-15 08:05', LONDON) });
+    both.setClock(instant('2026-01-15 21:30', LONDON));
+    expect(allKeys(both.world, 'missed-dose')).toEqual(['missed-dose:evening-tablets:2026-01-15']);
+  });
+
   it('a Pi clock jumping from 1970 judges only the last week of doses', () => {
     const world = play(household([morning, evening]), [missedDoseRule], '1970-01-01 00:00', [{ at: '2026-01-18 12:00' }]).world;
     // Evening of the 11th (ends 21:00, within the week before 12:00 on the 18th) to the morning of the 18th.
