@@ -59,7 +59,8 @@ export function createInvitationService(deps: {
   const { invitations, users, accounts, audit, bus, clock, transaction } = deps;
 
   function statusOf(invitation: InvitationRow, now: number): InvitationStatus {
-    if (invitation.usedAt !== null) return invitation.usedBy === null ? 'revoked' : 'used';
+    if (invitation.revokedAt !== null) return 'revoked';
+    if (invitation.usedAt !== null) return 'used';
     return now >= invitation.expiresAt ? 'expired' : 'pending';
   }
 
@@ -68,7 +69,7 @@ export function createInvitationService(deps: {
     return user === undefined ? null : { id: user.id, name: user.name };
   };
 
-  function summary(invitation: InvitationRow & { name: string | null }, now: number): InvitationSummary {
+  function summary(invitation: InvitationRow, now: number): InvitationSummary {
     const status = statusOf(invitation, now);
     return {
       id: invitation.id,
@@ -81,7 +82,7 @@ export function createInvitationService(deps: {
       expiresAt: invitation.expiresAt,
       usedAt: status === 'used' ? invitation.usedAt : null,
       usedBy: status === 'used' ? person(invitation.usedBy) : null,
-      revokedAt: status === 'revoked' ? invitation.usedAt : null,
+      revokedAt: invitation.revokedAt,
     };
   }
 
@@ -110,13 +111,12 @@ export function createInvitationService(deps: {
       const now = clock.now();
       const expiresAt = now + hours * HOUR;
       const id = transaction(() => {
-        const id = invitations.insert({ tokenHash: secretHash(token), purpose: 'invite', role: input.role, email, invitedBy: actorId, createdAt: now, expiresAt });
-        // The name is kept here (the invitations table has no column for it); invitesBefore() reads it back.
+        const id = invitations.insert({ tokenHash: secretHash(token), purpose: 'invite', role: input.role, email, name, invitedBy: actorId, createdAt: now, expiresAt });
         audit.append({ at: now, userId: actorId, action: 'invitation.created', target: `invitation:${id}`, details: { role: input.role, email, name, expiresAt: new Date(expiresAt).toISOString() } });
         return id;
       });
       changed();
-      const row = invitations.inviteById(id) as InvitationRow & { name: string | null };
+      const row = invitations.inviteById(id) as InvitationRow;
       return { invitation: summary(row, now), link: `${deps.dashboardBase}/invite?token=${token}` };
     },
 
@@ -145,8 +145,7 @@ export function createInvitationService(deps: {
       } catch {
         return { valid: false };
       }
-      const name = invitations.inviteById(invitation.id)?.name ?? null;
-      return { valid: true, role: invitation.role, email: invitation.email, name, invitedBy: person(invitation.invitedBy)?.name ?? null, expiresAt: invitation.expiresAt };
+      return { valid: true, role: invitation.role, email: invitation.email, name: invitation.name, invitedBy: person(invitation.invitedBy)?.name ?? null, expiresAt: invitation.expiresAt };
     },
 
     /**

@@ -265,6 +265,10 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE incidents ADD COLUMN resolved_by INTEGER;
       ALTER TABLE incidents ADD COLUMN resolution TEXT;
 
+      -- An invitation names whom it is for, and can be withdrawn before it is used.
+      ALTER TABLE invitations ADD COLUMN name TEXT;
+      ALTER TABLE invitations ADD COLUMN revoked_at INTEGER;
+
       -- An alert's timeline: raised, notified, acknowledged, escalated, resolved, noted. user_id has no
       -- foreign key for the same reason as the audit log: the record outlives the account.
       CREATE TABLE alert_events (
