@@ -51,4 +51,22 @@ describe('broker transports', () => {
     const error = await connectClient(`ws://127.0.0.1:${t.httpPort}/mqtt`, { clientId: 'anon-ws' }).catch((e: Error) => e);
     expect((error as { code?: number }).code).toBe(5);
   });
+
+  it('gives a signed-in browser no MQTT rights: neither its session cookie, nor an account password, nor an API token is an MQTT credential', async () => {
+    const owner = await t.hub.home.accounts.create({ email: 'anna@example.org', role: 'owner', password: 'kettle on the windowsill 7' });
+    const login = await t.hub.http.inject({ method: 'POST', url: '/api/auth/login', payload: { email: owner.email, password: 'kettle on the windowsill 7' } });
+    const cookie = String(login.headers['set-cookie']).split(';')[0] as string;
+    const token = t.hub.home.apiTokens.issue(owner.id, 'script').token;
+    const url = `ws://127.0.0.1:${t.httpPort}/mqtt`;
+    const attempts = [
+      { clientId: 'cookie-only', wsOptions: { headers: { cookie } } },
+      { clientId: 'account', username: owner.email, password: 'kettle on the windowsill 7', wsOptions: { headers: { cookie } } },
+      { clientId: 'token', username: owner.email, password: token },
+      { clientId: 'token-as-user', username: token, password: token },
+    ];
+    for (const options of attempts) {
+      const error = await connectClient(url, options).catch((e: Error) => e);
+      expect((error as { code?: number }).code, options.clientId).toBeOneOf([4, 5]);
+    }
+  });
 });
