@@ -85,7 +85,7 @@ describe('PATCH /api/members/:id', () => {
     await t.as(olivia, 'POST', '/api/invitations', { role: 'carer' });
     expect((await t.as(olivia, 'PATCH', `/api/members/${olivia.id}`, { role: 'family' })).statusCode).toBe(200);
     expect(t.hub.store.users.byId(olivia.id)?.role).toBe('family');
-    expect(t.hub.store.invitations.invitesBefore(Number.MAX_SAFE_INTEGER, 10)[0]).toMatchObject({ usedBy: null, usedAt: expect.any(Number) });
+    expect(t.hub.store.invitations.invitesBefore(Number.MAX_SAFE_INTEGER, 10)[0]).toMatchObject({ usedAt: null, revokedAt: expect.any(Number) });
   });
 
   it('refuses anyone but an owner, and changes nothing', async () => {
