@@ -11,6 +11,8 @@ import { openHome, type Home } from './hub.js';
 import { unclaimedDevices } from './installer/discover.js';
 import { createWalkTest, describeWalkEvent } from './installer/walk-test.js';
 import { runHub, startUsage } from './main.js';
+import { circleCommands, circleSummary, runCircleCommand } from './cli/circle-commands.js';
+import { runDoctorCommand } from './cli/doctor-command.js';
 
 /**
  * The `homeward` command (`npm run homeward -- <command>`). Commands that print data take --json.
@@ -40,6 +42,8 @@ Commands:
   user token EMAIL              make an API token for a script (shown once)
   user list [--json]            the accounts, with their roles
   user role EMAIL ROLE          change an account's role (ends its sessions)
+  doctor [--json]               check what would stop an alert reaching a phone (the clock, Web Push)
+${circleSummary}
 
 Every command takes --help. Options common to all: --data-dir DIR, --config FILE.
 Exit codes: 0 done, 1 unexpected failure, 2 bad usage or invalid input (nothing changed), 3 not found.`;
@@ -222,6 +226,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Output)
     return runSimulateCommand(argv.slice(1), env, io);
   }
   if (command === 'user') return runUserCommand(argv.slice(1), env, io);
+  if (command === 'doctor') return runDoctorCommand(argv.slice(1), env, io);
+  // The care circle (issue 6, item 10): alerts, ack, resolve, note add, notes, rota, rota add, away.
+  if (circleCommands.has(command)) return runCircleCommand(argv, env, io);
 
   const key = command === 'setup' || command === 'device' || command === 'devices' ? `${command} ${sub ?? ''}` : command;
   const known = commandUsage[key];

@@ -13,7 +13,9 @@ import { createSessionService } from './accounts/session-service.js';
 import { createSetupService } from './accounts/setup-service.js';
 import { createAlertService, type AlertService } from './alerts/alert-service.js';
 import { createCareServices, type CareServices } from './alerts/care-services.js';
+import { createEscalationService, type EscalationService } from './alerts/escalation.js';
 import { createCircleServices, type CircleServices } from './circle/circle-services.js';
+import { createDigestSchedule } from './alerts/digest-schedule.js';
 import { createHomeServices, type HomeServices } from './household/home-services.js';
 import { createRuleEngine, type RuleEngine } from './alerts/rule-engine.js';
 import { createBroker, type Broker } from './broker/broker.js';
@@ -31,6 +33,11 @@ import { buildServer } from './http/server.js';
 import { createGroupCommit, type GroupCommit } from './ingest/group-commit.js';
 import { defaultGpsHygiene } from './ingest/gps-hygiene.js';
 import { createIngestService, type IngestService } from './ingest/ingest-service.js';
+import type { NotificationChannel } from './notify/channel.js';
+import { createNotifier } from './notify/notifier.js';
+import { createChangesFromCli } from './integrations/changes-from-cli.js';
+import { createMqttCommands } from './integrations/mqtt-commands.js';
+import { createMqttPublisher } from './integrations/mqtt-publisher.js';
 import { createCheckpointer } from './store/checkpointer.js';
 import { databasePath, openDatabase } from './store/database.js';
 import { createStore, type Store } from './store/store.js';
@@ -80,6 +87,8 @@ export interface HubDeps {
   config: HubConfig;
   log: Logger;
   clock?: Clock;
+  /** Notification channels besides the hub's own (issue 7's Web Push): tests pass a recording one. */
+  channels?: readonly NotificationChannel[];
 }
 
 export interface Hub {
@@ -98,6 +107,8 @@ export interface Hub {
   engine: RuleEngine;
   /** The API's resources: the household's data, responding to alerts and the care log, the circle. */
   api: { home: HomeServices; care: CareServices; circle: CircleServices };
+  /** Who is told of each open alert, when, and through which channels (issue 6, item 4). */
+  escalation: EscalationService;
   /**
    * Starts the broker's TCP listener and the hub's timers; returns the MQTT port and, while the
    * household has no owner, the one-time setup link (also logged at warn level).
@@ -177,11 +188,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   // Rules see each reading as soon as it is committed: a night exit alerts within milliseconds.
   bus.on('readingsCommitted', 'rules', ({ readings }) => engine.onReadings(readings));
   bus.on('householdChanged', 'rules', () => engine.householdChanged());
-  // Every alert change goes out as JSON on homeward/alerts/<id> (DESIGN.md, "MQTT out"), retained so a
-  // subscriber that connects later (Home Assistant after a restart) still sees what is open.
-  bus.on('alertChanged', 'mqtt', ({ alert }) => {
-    broker.publish(`homeward/alerts/${alert.id}`, JSON.stringify(alert)).catch((error: unknown) => rulesLog.error({ err: error, alert: alert.id }, 'could not publish alert'));
-  });
+  // Every alert change goes out as JSON on homeward/alerts/<id> (DESIGN.md, "MQTT out"): see mqttOut below.
   // DESIGN.md budgets the event loop's maximum delay (a median hides a 600 ms freeze): expose the
   // maximum and p99 since the previous scrape.
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -231,6 +238,63 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       throttle,
     }),
   };
+
+  // MQTT out and commands for integrations (issue 6, item 9): Home Assistant discovery, homeward/state,
+  // alerts and incidents as JSON; acknowledge and resolve from homeward/commands/#. And what the CLI
+  // changes in the database while the hub runs (item 10), noticed within a second.
+  const integrationsLog = log.child({ module: 'integrations' });
+  const mqttOut = createMqttPublisher({
+    publish: (topic, payload, options) => broker.publish(topic, payload, options),
+    bus,
+    settings: store.settings,
+    identity: () => ({ homeName: household.view().household.home.name, version: packageVersion(), dashboardUrl: dashboardBase(config) }),
+    openAlerts: () => alertService.openAlerts().sort((a, b) => a.raisedAt - b.raisedAt).map((alert) => alertService.json(alert)),
+    openIncidents: () => api.care.routes.incidents.list({ status: 'open', limit: 200 }).incidents,
+    incident: (incidentId) => (store.incidents.byId(incidentId) === undefined ? undefined : api.care.routes.incidents.summary(incidentId)),
+    clock,
+    log: integrationsLog,
+  });
+  const mqttCommands = createMqttCommands({
+    actions: api.care.actions,
+    openAlerts: () => alertService.openAlerts(),
+    publish: (topic, payload, options) => broker.publish(topic, payload, options),
+    commandsTotal: metrics.counter('homeward_commands_total', 'Commands from integrations over MQTT, by command and result'),
+    clock,
+    log: integrationsLog,
+  });
+  broker.onIntegrationPublish(mqttCommands.handle);
+  const cliChanges = createChangesFromCli({ store, alerts: alertService, bus, log: integrationsLog });
+  let cliChangesPoll: NodeJS.Timeout | undefined;
+
+  // The escalation ladder (issue 6, item 4) sends through every notification channel (issue 6, item 9).
+  const notifier = createNotifier({
+    channels: deps.channels ?? [],
+    notifications: metrics.counter('homeward_notifications_total', 'Notifications sent, by channel and outcome'),
+    log: log.child({ module: 'notify' }),
+  });
+  const escalation = createEscalationService({
+    store,
+    timeline: api.care.timeline,
+    alerts: alertService,
+    circle: { onCallAt: api.circle.onCallAt, preferencesOf: api.circle.preferencesOf, awaySpells: (now) => api.circle.routes.preferences.awaySpells(now) },
+    household,
+    notifier,
+    bus,
+    clock,
+    log: log.child({ module: 'escalation' }),
+  });
+
+  // The daily digest (issue 6, item 7): its facts for the API, and each member's digest at their chosen time.
+  const digestFacts = api.care.digest;
+  const digest = createDigestSchedule({
+    store,
+    household,
+    clock,
+    log: log.child({ module: 'digest' }),
+    facts: digestFacts,
+    preferencesOf: (userId) => api.circle.preferencesOf(userId),
+    send: (recipient, message) => notifier.send(recipient, message).done,
+  });
 
   const http = await buildServer({
     api: { home: api.home.routes, care: api.care.routes, circle: api.circle.routes },
@@ -288,6 +352,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     alerts: alertService,
     engine,
     api,
+    escalation,
 
     async start() {
       checkpointer.start();
@@ -300,6 +365,13 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       api.home.start();
       api.care.start();
       api.circle.start();
+      // After the rules' first tick, so alerts raised catching up are escalated too; resumes each ladder from its timeline.
+      escalation.start();
+      digest.start();
+      await mqttOut.start();
+      cliChanges.start();
+      cliChangesPoll = setInterval(() => cliChanges.poll(), 1000);
+      cliChangesPoll.unref();
       // No default account (DESIGN.md): until there is an owner, each start makes a fresh one-time link.
       const link = home.setup.issue();
       if (link === undefined) return { mqttPort };
@@ -312,7 +384,11 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       if (stopped) return;
       stopped = true;
       clearInterval(householdPoll);
+      clearInterval(cliChangesPoll);
+      await mqttOut.stop();
+      escalation.stop();
       engine.stop();
+      digest.stop();
       api.circle.stop();
       api.care.stop();
       api.home.stop();

@@ -8,6 +8,7 @@ import type { HouseholdService } from '../household/household-service.js';
 import type { AlertEventKind } from '../store/alert-events-repo.js';
 import type { Store } from '../store/store.js';
 import { createAlertActions, type AlertActions } from './alert-actions.js';
+import { createDigestFacts, type DigestFactsService } from './digest-facts.js';
 import { createResponderNames } from './alert-json.js';
 import { createAlertRecord, type AlertRecord } from './alert-record.js';
 import type { AlertService } from './alert-service.js';
@@ -39,6 +40,8 @@ export interface CareRouteServices {
   incidents: ReturnType<typeof createIncidentRecord>;
   careLog: CareLog;
   liveFeed: LiveFeed;
+  /** The daily digest's facts and the weekly "who was woken" (issue 6, item 7). */
+  digest: DigestFactsService;
 }
 
 export function createCareServices(deps: CareServiceDeps) {
@@ -60,12 +63,14 @@ export function createCareServices(deps: CareServiceDeps) {
     ...(deps.liveFeedLimits === undefined ? {} : { limits: deps.liveFeedLimits }),
   });
 
-  const routes: CareRouteServices = { alerts: alertRecord, actions, incidents, careLog, liveFeed };
+  const digest = createDigestFacts({ store, household, clock });
+  const routes: CareRouteServices = { alerts: alertRecord, actions, incidents, careLog, liveFeed, digest };
   return {
     routes,
     /** For other modules (issue 6: MQTT commands acknowledge as an integration; the CLI). */
     actions,
     careLog,
+    digest,
     /**
      * An alert's timeline, for issue 6's escalation ('notified', 'escalated'): one general entry point,
      * recorded at the hub's time unless given.

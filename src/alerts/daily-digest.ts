@@ -4,16 +4,22 @@
  * weekly view of who was woken how often, so the load is shared fairly (../shared/seeds: protecting
  * carers from burnout; acknowledging each other's efforts).
  *
- * Pure: the facts are gathered elsewhere (digest-facts.ts) from stored history, in home.timezone.
+ * Pure: the facts are gathered elsewhere (digest-facts.ts) from stored history, in home.timezone; a
+ * day there runs from the end of one night to the end of the next, so the morning's digest tells of
+ * yesterday and the night just gone.
  * Good news is said plainly too: a digest that only ever reports problems teaches people to dread it.
  */
 export interface DayFacts {
   /** Local date, YYYY-MM-DD. */
   date: string;
   personName: string;
-  /** Local HH:MM of the first door or pill-box opening of the morning; undefined if none was seen. */
+  /** Local HH:MM of the first door or pill-box opening after the night ended; undefined if none was seen. */
   upAt: string | undefined;
-  doses: { scheduled: number; onTime: number; late: number; missed: string[]; double: string[] };
+  /**
+   * The day's scheduled doses: taken on time, taken late, still due (the day is not over), and the
+   * names of those missed or possibly taken twice.
+   */
+  doses: { scheduled: number; onTime: number; late: number; pending: number; missed: string[]; double: string[] };
   nightExits: number;
   /** Minutes out of every safe zone, when a tracker says so; undefined without a tracker. */
   minutesOut: number | undefined;
@@ -32,6 +38,7 @@ function dosesPart(doses: DayFacts['doses']): string | undefined {
   if (doses.scheduled === 0) return undefined;
   const parts = [`${doses.onTime} of ${doses.scheduled} doses on time`];
   if (doses.late > 0) parts.push(`${doses.late} late`);
+  if (doses.pending > 0) parts.push(`${doses.pending} still due`);
   if (doses.missed.length > 0) parts.push(`missed: ${doses.missed.join(', ')}`);
   if (doses.double.length > 0) parts.push(`possible double dose: ${doses.double.join(', ')}`);
   return parts.join(', ');

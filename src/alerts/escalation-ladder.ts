@@ -16,10 +16,16 @@ import type { AlertType, Severity } from '../core/alerts.js';
  * A tier whose members are all away (or who all turned this off) is skipped without waiting, so an
  * empty tier cannot eat `ackWithin` of a night-time emergency.
  *
- * Quiet hours (issue 6, item 1): "quiet hours never silence an urgent alert for whoever is on call".
- * Beyond that, a member in quiet hours is not woken for anything but an urgent alert that nobody on
- * call has acknowledged: once the ladder reaches "everyone", quiet hours give way — an unanswered
- * emergency at 2 a.m. is what the circle agreed to be woken for.
+ * Quiet hours and muting (issue 6, item 1) mean what src/circle/notification-policy.ts says: an urgent
+ * alert for whoever is on call is always sent ("quiet hours never silence an urgent alert for whoever
+ * is on call", nor do their toggles); otherwise a member who switched this alert's type or severity
+ * (or push) off is not told, and one in quiet hours is held. The ladder adds one thing: once it reaches
+ * "everyone", quiet hours give way for an urgent alert nobody on call has acknowledged — an unanswered
+ * emergency at 2 a.m. is what the circle agreed to be woken for. Muting does not give way: a member
+ * who switched it off said so.
+ *
+ * An urgent alert that no channel accepted for anyone in a tier (issue 7, item 4) moves up at once:
+ * waiting `ackWithin` for an answer from people the alert never reached only loses time.
  */
 export interface LadderAlert {
   type: AlertType;
@@ -41,8 +47,9 @@ export interface LadderMember {
   userId: number;
   role: LadderRole;
   away: boolean;
+  /** Inside their quiet hours now (notification-policy.ts's 'held-quiet-hours'). */
   inQuietHours: boolean;
-  /** Whether they asked to be told of this alert's type and severity (their preferences). */
+  /** False when their preferences mute this alert's type or severity, or push (notification-policy.ts's 'muted'). */
   wants: boolean;
 }
 
@@ -60,10 +67,20 @@ export type Audience = { kind: 'tier'; tier: number } | { kind: 'everyone'; repe
 export interface TakenStep {
   index: number;
   at: number;
+  /** True when no channel accepted the step's message for any of its recipients (issue 7, item 4). */
+  undelivered?: boolean;
 }
+
+/** Why a step is taken: the first message, a tier that did not answer, a repeat, or a tier the alert never reached. */
+export type StepReason = 'raised' | 'not-acknowledged' | 'repeat' | 'undelivered';
 
 /** Roles that can say "I'm on it" (alerts.act in src/http/permissions.ts). */
 const RESPONDERS: readonly LadderRole[] = ['owner', 'family', 'carer'];
+
+/** Whether a member in this role can say "I'm on it" (so is offered it in a notification). */
+export function respondsToAlerts(role: LadderRole): boolean {
+  return RESPONDERS.includes(role);
+}
 
 const escalates = (severity: Severity) => severity === 'urgent' || severity === 'warning';
 
@@ -92,24 +109,29 @@ export function recipients(step: LadderStep, alert: LadderAlert, members: readon
   const onCallIds = new Set(onCall.flat());
   const present = (m: LadderMember | undefined): m is LadderMember => m !== undefined && !m.away;
 
+  const urgent = alert.severity === 'urgent';
+  // notification-policy.ts for someone not on call (and for anything but an urgent alert): not muted, not in quiet hours.
+  const free = (m: LadderMember) => m.wants && !m.inQuietHours;
+
   if (step.audience.kind === 'once') {
-    if (alert.severity === 'fault') {
-      return members.filter((m) => !m.away && (m.role === 'owner' || m.role === 'installer') && (m.wants || m.role === 'owner') && !m.inQuietHours).map((m) => m.userId);
-    }
-    // Notices: only to those who asked, and never in their quiet hours.
-    return members.filter((m) => !m.away && m.role !== 'installer' && m.wants && !m.inQuietHours).map((m) => m.userId);
+    // Faults to those who fix the system; notices to anyone who asked. Never in their quiet hours.
+    if (alert.severity === 'fault') return members.filter((m) => !m.away && (m.role === 'owner' || m.role === 'installer') && free(m)).map((m) => m.userId);
+    return members.filter((m) => !m.away && m.role !== 'installer' && free(m)).map((m) => m.userId);
   }
 
   if (step.audience.kind === 'tier') {
     const tier = onCall[step.audience.tier - 1] ?? [];
-    // On call means on call: their quiet hours and preferences do not silence an alert they answer first.
-    return tier.map((id) => byId.get(id)).filter(present).filter((m) => RESPONDERS.includes(m.role)).map((m) => m.userId);
+    // On call means on call: neither quiet hours nor toggles silence an urgent alert they answer first.
+    return tier
+      .map((id) => byId.get(id))
+      .filter(present)
+      .filter((m) => RESPONDERS.includes(m.role) && (urgent || free(m)))
+      .map((m) => m.userId);
   }
 
-  const urgent = alert.severity === 'urgent';
   return members
     .filter((m) => !m.away && RESPONDERS.includes(m.role))
-    .filter((m) => onCallIds.has(m.userId) || urgent || (m.wants && !m.inQuietHours))
+    .filter((m) => (urgent && onCallIds.has(m.userId)) || (m.wants && (urgent || !m.inQuietHours)))
     .map((m) => m.userId);
 }
 
@@ -125,20 +147,31 @@ export function nextStep(
   last: TakenStep | undefined,
   members: readonly LadderMember[],
   onCall: readonly (readonly number[])[],
-): { step: LadderStep; to: number[] } | undefined {
+): { step: LadderStep; to: number[]; reason: StepReason } | undefined {
   if (ladderStopped(alert)) return undefined;
   // With no rota, everyone who can act is "on call", as one tier.
   const tiers = onCall.length === 0 ? [members.filter((m) => RESPONDERS.includes(m.role)).map((m) => m.userId)] : onCall;
   let dueAt = alert.raisedAt;
+  let reason: StepReason = 'raised';
   if (last !== undefined) {
     const previous = audienceAt(last.index, alert.severity, tiers.length);
-    dueAt = last.at + (previous?.kind === 'everyone' ? settings.repeatEveryMs : settings.ackWithinMs);
+    if (previous?.kind === 'everyone') {
+      dueAt = last.at + settings.repeatEveryMs;
+      reason = 'repeat';
+    } else if (last.undelivered === true && alert.severity === 'urgent') {
+      // Issue 7, item 4: nobody in that tier got it, so nobody in it can answer — the next people now.
+      dueAt = last.at;
+      reason = 'undelivered';
+    } else {
+      dueAt = last.at + settings.ackWithinMs;
+      reason = 'not-acknowledged';
+    }
   }
   for (let index = last === undefined ? 0 : last.index + 1; ; index++) {
     const audience = audienceAt(index, alert.severity, tiers.length);
     if (audience === undefined) return undefined;
     const step: LadderStep = { index, dueAt, audience };
     const to = recipients(step, alert, members, tiers);
-    if (to.length > 0 || audience.kind !== 'tier') return { step, to };
+    if (to.length > 0 || audience.kind !== 'tier') return { step, to, reason };
   }
 }

@@ -11,11 +11,16 @@ import { filterCovers, topicMatches } from './topic-filter.js';
 export interface Permissions {
   publish: readonly string[];
   subscribe: readonly string[];
+  /** Topics inside `publish` that stay closed: they carry what only the hub may say. */
+  publishExcept?: readonly string[];
 }
 
 const INTEGRATION: Permissions = {
   publish: ['homeward/commands/#'],
   subscribe: ['homeward/#', 'homeassistant/#'],
+  // The hub answers each command on homeward/commands/result (issue 6, item 9): a Node-RED flow must be
+  // able to trust that an answer there came from the hub, not from another integration.
+  publishExcept: ['homeward/commands/result'],
 };
 
 export function permissionsFor(subject: CredentialSubject, sources: ReadonlyMap<SourceId, DeviceSource>): Permissions {
@@ -27,6 +32,7 @@ export function permissionsFor(subject: CredentialSubject, sources: ReadonlyMap<
 
 export function mayPublish(permissions: Permissions, topic: string): boolean {
   if (topic.startsWith('$')) return false;
+  if (permissions.publishExcept?.some((filter) => topicMatches(filter, topic)) === true) return false;
   return permissions.publish.some((filter) => topicMatches(filter, topic));
 }
 

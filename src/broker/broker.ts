@@ -35,6 +35,12 @@ export interface BrokerDeps {
   ingest: IngestService;
 }
 
+/**
+ * Receives what an integration publishes (only homeward/commands/# gets this far: access-policy.ts),
+ * inside authorizePublish, so a command is carried out before its PUBACK (issue 6, item 9).
+ */
+export type IntegrationPublishHandler = (integrationId: string, topic: string, payload: Buffer) => void;
+
 interface Session {
   username: string;
   subject: CredentialSubject;
@@ -45,6 +51,22 @@ interface Session {
 const IDENTIFIER_REJECTED = 2;
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
+
+/**
+ * aedes delivers a message to a client only if its broker counter is above the last one delivered to
+ * that client (lib/client.js, dedupe()). Counters are given when a publish starts, but a retained or
+ * QoS 1 publish passes through more persistence steps than a QoS 0 one, so a later message can arrive
+ * first and an earlier one is then dropped as a "duplicate": an alert published by the hub followed
+ * at once by a command's answer, or by a door's QoS 0 reading, never reached Home Assistant (DESIGN.md
+ * "Pitfalls"; upstream #994, #955). The counters exist to de-duplicate across a cluster of brokers;
+ * this hub is one broker, and QoS 1 allows a duplicate where a drop loses an alert. So no message is
+ * ever taken for a duplicate. test/integrations/mqtt-commands.test.ts and mqtt-publisher.test.ts check it.
+ */
+const neverDuplicate: Record<string, number> = new Proxy(Object.create(null) as Record<string, number>, {
+  get: () => 0,
+  set: () => true,
+  deleteProperty: () => true,
+});
 
 function authError(returnCode: 2 | 4 | 5, message: string): AuthenticateError {
   const error = new Error(message) as AuthenticateError;
@@ -60,6 +82,7 @@ export function createBroker(deps: BrokerDeps) {
   const dropped = new WeakSet<object>();
   const attempts = createAttemptLimiter({ perMinute: limits.connectAttemptsPerMinute, clock: deps.clock });
   let openConnections = 0;
+  let integrationPublish: IntegrationPublishHandler | undefined;
 
   const aedes = new Aedes({
     connectTimeout: limits.connectTimeoutMs,
@@ -84,6 +107,7 @@ export function createBroker(deps: BrokerDeps) {
         return done(authError(IDENTIFIER_REJECTED, 'client id belongs to another credential'), false);
       }
       sessions.set(client, { username, subject, permissions: permissionsFor(subject, sources) });
+      (client as unknown as { duplicates: Record<string, number> }).duplicates = neverDuplicate;
       done(null, true);
     },
 
@@ -99,7 +123,15 @@ export function createBroker(deps: BrokerDeps) {
       };
       if (!mayPublish(session.permissions, topic)) return drop('not_allowed', `${session.username} may not publish to ${topic}`);
       if (packet.retain && !mayRetain(subject, topic, sources)) return drop('retained', 'retained publishes from devices are refused');
-      if (subject.type === 'integration') return done(null);
+      if (subject.type === 'integration') {
+        try {
+          integrationPublish?.(subject.id, topic, toBuffer(packet.payload));
+        } catch (error) {
+          // The handler answers bad commands itself; anything else must not take the broker down.
+          log.error({ err: error, integration: subject.id, topic }, 'integration publish handler failed');
+        }
+        return done(null);
+      }
 
       ingest.acceptMqtt(subject, { topic, payload: toBuffer(packet.payload), retain: packet.retain }, packet.dup === true, (error, answer) => {
         // A failed commit closes the connection without a PUBACK: the device keeps the message and resends it.
@@ -199,6 +231,11 @@ export function createBroker(deps: BrokerDeps) {
           (error?: Error) => (error ? reject(error) : resolve()),
         );
       });
+    },
+
+    /** Sets who carries out integrations' commands (src/integrations/mqtt-commands.ts). */
+    onIntegrationPublish(handler: IntegrationPublishHandler): void {
+      integrationPublish = handler;
     },
 
     /** Disconnects clients whose credential no longer speaks for anyone (after a household import). */

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { CareRouteServices } from '../alerts/care-services.js';
 import { alertsRoutes } from './alerts-routes.js';
 import { careLogRoutes } from './care-log-routes.js';
+import { digestRoutes } from './digest-routes.js';
 import { eventsRoutes } from './events-routes.js';
 import { incidentsRoutes } from './incidents-routes.js';
 
@@ -15,4 +16,5 @@ export const careRoutes: FastifyPluginAsync<{ services: CareRouteServices }> = a
   await app.register(incidentsRoutes, { services });
   await app.register(careLogRoutes, { services });
   await app.register(eventsRoutes, { services });
+  await app.register(digestRoutes, { services });
 };

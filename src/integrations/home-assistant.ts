@@ -19,6 +19,11 @@ export const DISCOVERY_PREFIX = 'homeassistant';
 export const STATUS_TOPIC = 'homeward/status';
 export const STATE_TOPIC = 'homeward/state';
 export const ACKNOWLEDGE_TOPIC = 'homeward/commands/acknowledge';
+export const RESOLVE_TOPIC = 'homeward/commands/resolve';
+/** The hub's answer to each command, for Node-RED flows and scripts (not retained). */
+export const COMMAND_RESULT_TOPIC = 'homeward/commands/result';
+export const alertTopic = (alertId: string) => `homeward/alerts/${alertId}`;
+export const incidentTopic = (incidentId: string) => `homeward/incidents/${incidentId}`;
 
 export interface DiscoveryMessage {
   topic: string;
@@ -26,7 +31,10 @@ export interface DiscoveryMessage {
 }
 
 export interface HubIdentity {
-  /** Stable for this hub (so entities survive restarts): derived from the household, not random per start. */
+  /**
+   * Stable for this household (so entities survive restarts and a renamed home): a random id made once
+   * and kept in the settings table (mqtt-publisher.ts), never the home's name.
+   */
   hubId: string;
   homeName: string;
   version: string;
@@ -120,7 +128,16 @@ export function stateMessage(openAlerts: readonly AlertJson[]): Record<string, u
   return {
     open: openAlerts.length,
     open_by_type: openByType,
-    // What an automation needs to act on, not the details (positions stay in Homeward).
-    alerts: openAlerts.map((alert) => ({ id: alert.id, type: alert.type, severity: alert.severity, title: alert.title, raised_at: alert.raisedAt, incident_id: alert.incidentId })),
+    // What an automation needs to act on, not the details (positions stay in Homeward); who is on it,
+    // so a wall tablet can say "Anna is on it" (issue 6, item 3: an acknowledgement is shown to everyone).
+    alerts: openAlerts.map((alert) => ({
+      id: alert.id,
+      type: alert.type,
+      severity: alert.severity,
+      title: alert.title,
+      raised_at: alert.raisedAt,
+      incident_id: alert.incidentId,
+      acknowledged_by: alert.acknowledgedBy?.name ?? null,
+    })),
   };
 }

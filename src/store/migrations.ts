@@ -356,4 +356,18 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'used "I\'m on it" action tokens',
+    sql: `
+      -- Issue 7, item 5: "I'm on it" from the lock screen, with a signed, expiring, single-use token.
+      -- A token's id is kept here once used, until it would have expired anyway.
+      CREATE TABLE used_action_tokens (
+        token_id   TEXT    PRIMARY KEY,
+        used_at    INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX used_action_tokens_expiry ON used_action_tokens (expires_at);
+    `,
+  },
 ];

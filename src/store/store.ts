@@ -20,6 +20,7 @@ import { createMemberProfilesRepo } from './member-profiles-repo.js';
 import { createRotaRepo } from './rota-repo.js';
 import { createPushSubscriptionsRepo } from './push-subscriptions-repo.js';
 import { createSettingsRepo } from './settings-repo.js';
+import { createUsedActionTokensRepo } from './used-action-tokens-repo.js';
 
 /** Every repository over one open database: what the hub hands to the modules that need storage. */
 export function createStore(db: Db) {
@@ -46,6 +47,7 @@ export function createStore(db: Db) {
     rota: createRotaRepo(db),
     pushSubscriptions: createPushSubscriptionsRepo(db),
     settings: createSettingsRepo(db),
+    usedActionTokens: createUsedActionTokensRepo(db),
     /** Runs `work` in one IMMEDIATE transaction (writers queue behind each other instead of failing). */
     transaction<T>(work: () => T): T {
       return db.transaction(work).immediate();

@@ -5,7 +5,7 @@ const quietDay: DayFacts = {
   date: '2026-01-15',
   personName: 'Margaret',
   upAt: '07:10',
-  doses: { scheduled: 3, onTime: 3, late: 0, missed: [], double: [] },
+  doses: { scheduled: 3, onTime: 3, late: 0, pending: 0, missed: [], double: [] },
   nightExits: 0,
   minutesOut: undefined,
   handledBy: [{ name: 'Anna', alerts: 1 }],
@@ -24,7 +24,7 @@ describe('daily digest', () => {
     const hardDay: DayFacts = {
       ...quietDay,
       upAt: undefined,
-      doses: { scheduled: 3, onTime: 1, late: 1, missed: ['Evening tablets'], double: ['Morning tablets'] },
+      doses: { scheduled: 3, onTime: 1, late: 1, pending: 0, missed: ['Evening tablets'], double: ['Morning tablets'] },
       nightExits: 2,
       minutesOut: 95,
       handledBy: [
@@ -42,11 +42,17 @@ describe('daily digest', () => {
   });
 
   it('leaves out doses when none are scheduled, and says "stayed home" for a tracker that never left', () => {
-    expect(digestLine({ ...quietDay, doses: { scheduled: 0, onTime: 0, late: 0, missed: [], double: [] }, minutesOut: 0, handledBy: [] })).toBe(
+    expect(digestLine({ ...quietDay, doses: { scheduled: 0, onTime: 0, late: 0, pending: 0, missed: [], double: [] }, minutesOut: 0, handledBy: [] })).toBe(
       'Up 07:10 · no night exits · stayed home',
     );
     expect(digestLine({ ...quietDay, minutesOut: 45, handledBy: [] })).toContain('out for 45 minutes');
     expect(digestLine({ ...quietDay, minutesOut: 120, handledBy: [] })).toContain('out for 2 hours');
+  });
+
+  it('counts doses still due on a day not over yet', () => {
+    expect(digestLine({ ...quietDay, doses: { scheduled: 3, onTime: 1, late: 0, pending: 2, missed: [], double: [] }, handledBy: [] })).toBe(
+      'Up 07:10 · 1 of 3 doses on time, 2 still due · no night exits',
+    );
   });
 
   it('shows who was woken how often over the week, most first', () => {

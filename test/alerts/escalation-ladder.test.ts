@@ -73,8 +73,49 @@ describe('escalation ladder', () => {
   });
 
   it('once the ladder reaches everyone, an unanswered urgent alert wakes even those in quiet hours', () => {
-    const quiet = circle({ [CARER]: { inQuietHours: true, wants: false } });
+    const quiet = circle({ [CARER]: { inQuietHours: true } });
     expect(walk(urgent, quiet, [[ANNA]], 2)[1]).toEqual([5, [ANNA, BEN, CARER, OWNER]]);
+  });
+
+  it('muting means what notification-policy.ts says: not told, not even by "everyone", unless urgent and on call', () => {
+    // The carer switched night exits off; Ben too, but he is on call tonight.
+    const muted = circle({ [CARER]: { wants: false }, [BEN]: { wants: false } });
+    expect(walk(urgent, muted, [[ANNA], [BEN]], 3)).toEqual([
+      [0, [ANNA]],
+      [5, [BEN]],
+      [10, [ANNA, BEN, OWNER]],
+    ]);
+    // A warning is not urgent: on call or not, a muted member is not told (the tier is skipped at no cost).
+    const warning: LadderAlert = { ...urgent, type: 'missed-dose', severity: 'warning' };
+    expect(walk(warning, muted, [[BEN], [ANNA]], 3)).toEqual([
+      [0, [ANNA]],
+      [5, [ANNA, OWNER]],
+    ]);
+  });
+
+  it('a warning is held for someone on call in their quiet hours (only urgent alerts override them)', () => {
+    const warning: LadderAlert = { ...urgent, type: 'missed-dose', severity: 'warning' };
+    expect(walk(warning, circle({ [ANNA]: { inQuietHours: true } }), [[ANNA], [BEN]], 3)).toEqual([
+      [0, [BEN]],
+      [5, [BEN, CARER, OWNER]],
+    ]);
+  });
+
+  it('an urgent alert no channel delivered to anyone in a tier moves up at once (issue 7, item 4), and says why', () => {
+    const next = nextStep(urgent, settings, { index: 0, at: T0 + 1 * M, undelivered: true }, circle(), [[ANNA], [BEN]]);
+    expect(next).toEqual({ step: { index: 1, dueAt: T0 + 1 * M, audience: { kind: 'tier', tier: 2 } }, to: [BEN], reason: 'undelivered' });
+    // Delivered: the tier has ackWithin to answer.
+    expect(nextStep(urgent, settings, { index: 0, at: T0 }, circle(), [[ANNA], [BEN]])).toMatchObject({ step: { dueAt: T0 + 5 * M }, reason: 'not-acknowledged' });
+    // Repeats to everyone keep their pace whatever was delivered: no loop of messages nobody receives.
+    expect(nextStep(urgent, settings, { index: 2, at: T0 + 10 * M, undelivered: true }, circle(), [[ANNA], [BEN]])).toMatchObject({ step: { dueAt: T0 + 12 * M }, reason: 'repeat' });
+    // A warning waits ackWithin as usual.
+    const warning: LadderAlert = { ...urgent, type: 'missed-dose', severity: 'warning' };
+    expect(nextStep(warning, settings, { index: 0, at: T0, undelivered: true }, circle(), [[ANNA], [BEN]])?.step.dueAt).toBe(T0 + 5 * M);
+  });
+
+  it('a fault is not sent to an owner or installer who switched faults off', () => {
+    const fault: LadderAlert = { ...urgent, type: 'sensor-silent', severity: 'fault' };
+    expect(walk(fault, circle({ [OWNER]: { wants: false } }), [[ANNA]], 2)).toEqual([[0, [INSTALLER]]]);
   });
 
   it('skips a tier whose members are all away, at no cost in time', () => {

@@ -81,7 +81,7 @@ describe('embedded broker', () => {
     const integration = await connectAs('home-assistant');
     const seen: string[] = [];
     integration.on('message', (topic) => seen.push(topic));
-    await integration.subscribeAsync('homeward/#', { qos: 1 });
+    await integration.subscribeAsync('homeward/devices/#', { qos: 1 });
     const door = await connectAs('front-door');
     await door.publishAsync('homeward/devices/front-door/door', 'not json', { qos: 1 });
     await door.publishAsync('homeward/devices/front-door/door', JSON.stringify({ open: true }), { qos: 1 });

@@ -134,6 +134,9 @@ describe('Home Assistant discovery', () => {
     expect(state).toMatchObject({ open: 3, open_by_type: { 'night-exit': 1, 'left-safe-zone': 2 } });
     expect(JSON.stringify(state)).not.toContain('51.5');
     expect(stateMessage([])).toEqual({ open: 0, open_by_type: {}, alerts: [] });
+    // Who is on it, by name, for a wall tablet's "Anna is on it"; null while nobody is.
+    const taken = stateMessage([alert('a1', 'night-exit'), { ...alert('a4', 'night-exit'), acknowledgedAt: '2026-01-15T02:01:00.000Z', acknowledgedBy: { id: 3, name: 'Anna' } }]);
+    expect((taken.alerts as Array<{ acknowledged_by: string | null }>).map((a) => a.acknowledged_by)).toEqual([null, 'Anna']);
     expect(messages.every((m) => m.payload.state_topic === undefined || m.payload.state_topic === STATE_TOPIC)).toBe(true);
   });
 });
