@@ -26,6 +26,9 @@ import type { AlertType, Severity } from '../core/alerts.js';
  *
  * An urgent alert that no channel accepted for anyone in a tier (issue 7, item 4) moves up at once:
  * waiting `ackWithin` for an answer from people the alert never reached only loses time.
+ *
+ * One incident, one ladder (DESIGN.md principle 3, "one incident, not fifty alerts"): the alerts of an
+ * incident climb a single ladder together (incidentLadder below), as if they were one alert.
  */
 export interface LadderAlert {
   type: AlertType;
@@ -81,6 +84,10 @@ const RESPONDERS: readonly LadderRole[] = ['owner', 'family', 'carer'];
 export function respondsToAlerts(role: LadderRole): boolean {
   return RESPONDERS.includes(role);
 }
+
+/** Most pressing first: what an incident's ladder follows when its alerts differ. */
+const SEVERITY_ORDER: readonly Severity[] = ['urgent', 'warning', 'notice', 'fault'];
+const pressing = (severity: Severity) => SEVERITY_ORDER.indexOf(severity);
 
 const escalates = (severity: Severity) => severity === 'urgent' || severity === 'warning';
 
@@ -174,4 +181,47 @@ export function nextStep(
     const to = recipients(step, alert, members, tiers);
     if (to.length > 0 || audience.kind !== 'tier') return { step, to, reason };
   }
+}
+
+/** What the ladder needs of an incident: when someone first said "I'm on it" to any of it, and when it closed. */
+export interface LadderIncident {
+  acknowledgedAt: number | null;
+  closedAt: number | null;
+}
+
+/**
+ * An incident's alerts as ONE ladder (DESIGN.md principle 3: a night exit, then leaving the safe zone,
+ * then the tracker going silent are one incident, not three ladders of messages):
+ *  - it follows the rules of the most pressing alert still open, so an urgent alert joining a warning's
+ *    incident carries the ladder on with urgent's rules (repeats included) from the step it has reached;
+ *    once that alert clears, the rest go on by their own;
+ *  - it began when the incident's first alert was raised (the first step is due then);
+ *  - it stops once anyone acknowledged any alert of the incident, or the incident itself, or it closed;
+ *  - the carrier — the alert a step's message is about, and whose timeline records the step — is the
+ *    most pressing open alert, the most recently raised among equals: the freshest news of the worst
+ *    that is happening, which is what someone hearing of it for the first time needs to read.
+ * Undefined when none of its alerts is open (nothing left to climb for). `alerts` may come in any order.
+ */
+export function incidentLadder<A extends LadderAlert>(alerts: readonly A[], incident: LadderIncident): { alert: LadderAlert; carrier: A } | undefined {
+  let carrier: A | undefined;
+  for (const alert of alerts) {
+    if (alert.resolvedAt !== null) continue;
+    if (
+      carrier === undefined ||
+      pressing(alert.severity) < pressing(carrier.severity) ||
+      (pressing(alert.severity) === pressing(carrier.severity) && alert.raisedAt >= carrier.raisedAt)
+    ) {
+      carrier = alert;
+    }
+  }
+  if (carrier === undefined) return undefined;
+  const acknowledged = alerts.map((alert) => alert.acknowledgedAt).filter((at): at is number => at !== null);
+  const alert: LadderAlert = {
+    type: carrier.type,
+    severity: carrier.severity,
+    raisedAt: Math.min(...alerts.map((a) => a.raisedAt)),
+    acknowledgedAt: incident.acknowledgedAt ?? (acknowledged.length === 0 ? null : Math.min(...acknowledged)),
+    resolvedAt: incident.closedAt,
+  };
+  return { alert, carrier };
 }

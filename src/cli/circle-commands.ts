@@ -121,7 +121,7 @@ const options = {
 const quiet: Logger = { child: () => quiet, trace() {}, debug() {}, info() {}, warn() {}, error() {}, fatal() {} };
 
 /** The services the API runs, over this process's own connection; their events have no listener here (the hub notices the writes). */
-function circleTools(home: Home) {
+export function circleTools(home: Home) {
   const { store, household } = home;
   const clock = systemClock;
   const bus = createEventBus(() => undefined);
@@ -144,7 +144,7 @@ function circleTools(home: Home) {
 const article = (role: string) => (/^[aeiou]/.test(role) ? 'an' : 'a');
 
 /** The member named by EMAIL, if their role may do `permission`. */
-function actingMember(home: Home, email: string | undefined, permission: Permission, doing: string): UserRow {
+export function actingMember(home: Home, email: string | undefined, permission: Permission, doing: string): UserRow {
   if (email === undefined) throw new HomewardError('HW_USAGE', `${doing} needs --as EMAIL: the member of the circle doing it`);
   const user = home.accounts.byEmail(email);
   if (user === undefined) throw new HomewardError('HW_NOT_FOUND', `no account for ${email}`);
@@ -160,7 +160,7 @@ function roleList(permission: Permission): string {
 }
 
 /** A member named as the subject of a command (who goes on the rota, who is away). */
-function memberByEmail(home: Home, email: string | undefined, what: string): UserRow {
+export function memberByEmail(home: Home, email: string | undefined, what: string): UserRow {
   if (email === undefined) throw new HomewardError('HW_USAGE', `${what} needs a member's EMAIL`);
   const user = home.accounts.byEmail(email);
   if (user === undefined || user.disabledAt !== null) throw new HomewardError('HW_NOT_FOUND', `no account for ${email}`);
@@ -194,7 +194,7 @@ function alertLine(alert: AlertJson): string {
   return `${state}  ${alert.raisedAt}  ${alert.type.padEnd(19)} ${alert.title}  [${alert.id}]${who}`;
 }
 
-function configFrom(values: { 'data-dir'?: string | undefined; config?: string | undefined }, env: NodeJS.ProcessEnv): HubConfig {
+export function configFrom(values: { 'data-dir'?: string | undefined; config?: string | undefined }, env: NodeJS.ProcessEnv): HubConfig {
   return loadConfig({
     env,
     ...(values.config !== undefined ? { file: values.config } : {}),

@@ -73,6 +73,32 @@ export function stepMessage(alert: NotifiedAlert, why: StepWhy, options: { ackno
 }
 
 /**
+ * News of an incident already under way (DESIGN.md principle 3, "one incident, not fifty alerts"): a
+ * further alert joined it, so those already told hear of it once — no new ladder of messages. As
+ * urgent as the alert that joined; it offers "I'm on it" only while nobody has said it (`onIt` names
+ * whoever has, so nobody sets out twice).
+ */
+export function updateMessage(alert: NotifiedAlert, options: { acknowledgeable: boolean; onIt: string | null }): NotificationMessage {
+  const acknowledgeable = options.acknowledgeable && options.onIt === null;
+  const body =
+    options.onIt !== null
+      ? `More news of the incident ${options.onIt} is handling. Open it to see what is happening.`
+      : acknowledgeable
+        ? 'More news of the incident you were told of. Open it to see what is happening, and say “I’m on it” if you are going.'
+        : 'More news of the incident you were told of. Open it to see what is happening.';
+  return {
+    kind: 'alert',
+    about: { alertId: alert.id, incidentId: alert.incidentId },
+    title: line(`Update: ${alert.title}`),
+    body,
+    severity: alert.severity,
+    ...deliveryFor(alert.severity),
+    url: alertUrl(alert),
+    acknowledgeable,
+  };
+}
+
+/**
  * "Anna is on it" (issue 6, item 3: shown to everyone at once), to those already told: as urgent as
  * the alert, since whoever was woken by it wants to know at once that they can stand down.
  */
@@ -89,14 +115,21 @@ export function acknowledgedMessage(alert: NotifiedAlert, by: string): Notificat
   };
 }
 
-/** It is over: resolved by someone with a note, or its condition cleared by itself ("door closed"). */
-export function resolvedMessage(alert: NotifiedAlert, resolution: { by: string | null; note: string | null }): NotificationMessage {
-  const note = resolution.note ?? 'no note';
+/**
+ * It is over: resolved by someone with a note, or its condition cleared by itself ("door closed").
+ * `incidentOpen` when the rest of its incident is not over (the door closed, but she is still out):
+ * nobody may read "Over" and stand down from what is still happening.
+ */
+export function resolvedMessage(alert: NotifiedAlert, resolution: { by: string | null; note: string | null }, options: { incidentOpen?: boolean } = {}): NotificationMessage {
+  // A note is at most 500 characters (alert-actions.ts); cut here too, so the sentence after it always fits.
+  const note = line(resolution.note ?? 'no note', 500);
+  const how = resolution.by === null ? `It cleared by itself: ${note}.` : `${resolution.by} resolved it: “${note}”.`;
+  const rest = options.incidentOpen === true ? ' The rest of this incident is still open: open it to see what is happening.' : '';
   return {
     kind: 'resolved',
     about: { alertId: alert.id, incidentId: alert.incidentId },
     title: line(`Over: ${alert.title}`),
-    body: line(resolution.by === null ? `It cleared by itself: ${note}.` : `${resolution.by} resolved it: “${note}”.`, 1000),
+    body: line(`${how}${rest}`, 1000),
     severity: alert.severity,
     urgency: 'normal',
     ttlSeconds: 4 * 3600,

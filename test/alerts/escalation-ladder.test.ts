@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { audienceAt, nextStep, type LadderAlert, type LadderMember, type TakenStep } from '../../src/alerts/escalation-ladder.js';
+import { audienceAt, incidentLadder, nextStep, type LadderAlert, type LadderMember, type TakenStep } from '../../src/alerts/escalation-ladder.js';
 
 const M = 60_000;
 const T0 = Date.UTC(2026, 0, 15, 2, 0, 0);
@@ -161,5 +161,54 @@ describe('escalation ladder', () => {
     expect([0, 1, 2, 3].map((i) => audienceAt(i, 'warning', 2)?.kind)).toEqual(['tier', 'tier', 'everyone', undefined]);
     expect([0, 1].map((i) => audienceAt(i, 'notice', 2)?.kind)).toEqual(['once', undefined]);
     expect(audienceAt(-1, 'urgent', 2)).toBeUndefined();
+  });
+
+  describe('one ladder per incident (DESIGN.md principle 3)', () => {
+    const open = { acknowledgedAt: null, closedAt: null };
+    const exit = { ...urgent, id: 'exit' };
+    const doorOpen = { ...urgent, id: 'door', type: 'door-open-too-long', severity: 'warning', raisedAt: T0 + 3 * M } as const;
+    const left = { ...urgent, id: 'left', type: 'left-safe-zone', raisedAt: T0 + 2 * M } as const;
+
+    it('follows the most pressing open alert, and the step is about the latest raised of those', () => {
+      expect(incidentLadder([exit, left, doorOpen], open)).toEqual({
+        alert: { type: 'left-safe-zone', severity: 'urgent', raisedAt: T0, acknowledgedAt: null, resolvedAt: null },
+        carrier: left,
+      });
+      // Whatever the order they come in.
+      expect(incidentLadder([doorOpen, left, exit], open)?.carrier.id).toBe('left');
+    });
+
+    it('an urgent alert joining a warning carries the ladder on with urgent\'s rules from its step; once it clears, the warning\'s again', () => {
+      const warningOnly = incidentLadder([{ ...doorOpen, raisedAt: T0 }], open);
+      expect(warningOnly?.alert.severity).toBe('warning');
+      // The warning's ladder has told everyone (step 2 with two tiers): it is over…
+      const everyone: TakenStep = { index: 2, at: T0 + 10 * M };
+      expect(nextStep(warningOnly!.alert, settings, everyone, circle(), [[ANNA], [BEN]])).toBeUndefined();
+      // …until an urgent alert joins: the next repeat, timed from that step.
+      const joined = incidentLadder([{ ...doorOpen, raisedAt: T0 }, { ...left, raisedAt: T0 + 11 * M }], open);
+      expect(nextStep(joined!.alert, settings, everyone, circle(), [[ANNA], [BEN]])).toMatchObject({ step: { index: 3, dueAt: T0 + 12 * M }, reason: 'repeat' });
+      const cleared = incidentLadder([{ ...doorOpen, raisedAt: T0 }, { ...left, resolvedAt: T0 + 13 * M }], open);
+      expect(cleared?.alert.severity).toBe('warning');
+      expect(cleared?.carrier.id).toBe('door');
+    });
+
+    it('began with its first alert, even one since cleared: the first step is due then', () => {
+      const ladder = incidentLadder([{ ...exit, resolvedAt: T0 + M }, left], open);
+      expect(ladder?.alert.raisedAt).toBe(T0);
+      expect(ladder?.carrier.id).toBe('left');
+    });
+
+    it('stops once anyone acknowledged any of its alerts, or the incident, or it closed; nothing to climb for once all are resolved', () => {
+      expect(incidentLadder([exit, { ...left, acknowledgedAt: T0 + 4 * M }], open)?.alert.acknowledgedAt).toBe(T0 + 4 * M);
+      expect(incidentLadder([exit, left], { acknowledgedAt: T0 + 3 * M, closedAt: null })?.alert.acknowledgedAt).toBe(T0 + 3 * M);
+      for (const ladder of [
+        incidentLadder([exit, { ...left, acknowledgedAt: T0 + 4 * M }], open),
+        incidentLadder([exit, left], { acknowledgedAt: null, closedAt: T0 + 9 * M }),
+      ]) {
+        expect(nextStep(ladder!.alert, settings, { index: 0, at: T0 }, circle(), [[ANNA], [BEN]])).toBeUndefined();
+      }
+      expect(incidentLadder([{ ...exit, resolvedAt: T0 + M }], open)).toBeUndefined();
+      expect(incidentLadder([], open)).toBeUndefined();
+    });
   });
 });

@@ -533,3 +533,296 @@ describe('escalation', () => {
     });
   });
 });
+
+/**
+ * One incident, one ladder (DESIGN.md principle 3, "one incident, not fifty alerts"): the alerts of a
+ * wandering incident (night exit, left the safe zone, tracker silent within an hour) climb a single
+ * ladder; an alert joining it sends one "Update: …" to those already told.
+ */
+describe('one ladder per incident', () => {
+  // Tuesday 6 January 2026, 02:00 in London: Anna has the night (tier 1), Ben backs her up (tier 2).
+  const NIGHT = Date.UTC(2026, 0, 6, 2, 0, 0);
+  const wandering = {
+    nightExit: ['night-exit', 'Front door opened at 02:00'],
+    leftSafeZone: ['left-safe-zone', 'Margaret has left the safe zone'],
+    trackerSilent: ['tracker-silent', 'Margaret’s phone has gone silent outside the safe zone'],
+  } as const;
+
+  async function nightHome(): Promise<Home> {
+    const home = await newHome({ at: NIGHT });
+    shift(home, 'Anna', 1);
+    shift(home, 'Ben', 2);
+    return home;
+  }
+
+  const join = (home: Home, which: keyof typeof wandering, severity: Severity = 'urgent') => raise(home, wandering[which][0], severity, wandering[which][1]);
+
+  /** What was sent since the last call: "minute:to:kind:title". */
+  function sentSince(home: Home, since = NIGHT): string[] {
+    return home.recording.sent.splice(0).map(({ at, to, message }) => `${(at - since) / M}:${to}:${message.kind}:${message.title}`);
+  }
+
+  /** The ladder steps recorded across the incident's alerts: [alert type, step, who was told]. */
+  function stepsOf(home: Home, incidentId: string): Array<[string, number, string[]]> {
+    const steps: Array<[string, number, string[]]> = [];
+    for (const alert of home.hub.store.alerts.inIncident(incidentId)) {
+      const told = new Map<number, string[]>();
+      for (const [kind, who, details] of ladderEntries(home, alert.id)) {
+        if (kind === 'notified' && typeof details.step === 'number') told.set(details.step, [...(told.get(details.step) ?? []), who ?? '?']);
+      }
+      for (const [step, names] of told) steps.push([alert.type, step, names]);
+    }
+    return steps.sort((a, b) => a[1] - b[1]);
+  }
+
+  it('a three-alert wandering incident: one message per step, one update for each alert that joins, one "on it"', async () => {
+    const home = await nightHome();
+    const exit = await join(home, 'nightExit');
+    const incidentId = exit.incidentId as string;
+    expect(sentSince(home)).toEqual(['0:Anna:alert:Front door opened at 02:00']);
+
+    // Two minutes later she is beyond the safe zone: Anna (told already) hears of it once; no new ladder.
+    await after(home, 2 * M);
+    const left = await join(home, 'leftSafeZone');
+    expect(left.incidentId).toBe(incidentId);
+    const [update] = home.recording.sent;
+    expect(update?.message).toMatchObject({
+      kind: 'alert',
+      title: 'Update: Margaret has left the safe zone',
+      body: 'More news of the incident you were told of. Open it to see what is happening, and say “I’m on it” if you are going.',
+      urgency: 'high',
+      url: `/incidents/${incidentId}`,
+      acknowledgeable: true,
+      about: { alertId: left.id, incidentId },
+    });
+    expect(sentSince(home)).toEqual(['2:Anna:alert:Update: Margaret has left the safe zone']);
+
+    // The ladder keeps its pace from the first alert: tier 2 at 5 minutes, one message, about the latest news.
+    await after(home, 3 * M - S);
+    expect(sentSince(home)).toEqual([]);
+    await after(home, S);
+    expect(sentSince(home)).toEqual(['5:Ben:escalation:Margaret has left the safe zone']);
+
+    await after(home, 2 * M);
+    const silent = await join(home, 'trackerSilent');
+    expect(silent.incidentId).toBe(incidentId);
+    expect(sentSince(home)).toEqual([
+      '7:Anna:alert:Update: Margaret’s phone has gone silent outside the safe zone',
+      '7:Ben:alert:Update: Margaret’s phone has gone silent outside the safe zone',
+    ]);
+
+    // Everyone at 10 and again at 12: four messages each time, not twelve.
+    await after(home, 3 * M);
+    await after(home, 2 * M);
+    expect(sentSince(home).map((line) => line.split(':').slice(0, 3).join(':'))).toEqual([
+      '10:Olive:escalation',
+      '10:Anna:escalation',
+      '10:Ben:escalation',
+      '10:Cara:escalation',
+      '12:Olive:escalation',
+      '12:Anna:escalation',
+      '12:Ben:escalation',
+      '12:Cara:escalation',
+    ]);
+
+    // Ben says "I'm on it" to the night exit: the whole incident's ladder stops, and everyone told hears it once.
+    home.clock.advance(30 * S);
+    home.hub.api.care.actions.acknowledge(exit.id, { userId: home.id.Ben });
+    await home.hub.escalation.idle();
+    expect(sentSince(home)).toEqual(['12.5:Olive:acknowledged:Ben is on it', '12.5:Anna:acknowledged:Ben is on it', '12.5:Cara:acknowledged:Ben is on it']);
+    await after(home, 2 * M);
+    await after(home, 60 * M);
+    expect(sentSince(home)).toEqual([]);
+
+    // Each step is recorded once, on the alert it was about; the updates are follow-ups on the alert that joined.
+    expect(stepsOf(home, incidentId)).toEqual([
+      ['night-exit', 0, ['Anna']],
+      ['left-safe-zone', 1, ['Ben']],
+      ['tracker-silent', 2, ['Olive', 'Anna', 'Ben', 'Cara']],
+      ['tracker-silent', 3, ['Olive', 'Anna', 'Ben', 'Cara']],
+    ]);
+    const updates = ladderEntries(home, silent.id).filter(([, , details]) => details.message === 'update');
+    expect(updates).toEqual([
+      ['notified', 'Anna', { message: 'update', outcomes: delivered }],
+      ['notified', 'Ben', { message: 'update', outcomes: delivered }],
+    ]);
+
+    // "Who was woken" counts each member once per step: the updates and "on it" are not calls.
+    const week = home.hub.api.care.digest.week('2026-01-05');
+    const woken = Object.fromEntries(week.members.map((member) => [member.name, member.notifications]));
+    expect(woken).toMatchObject({ Anna: 3, Ben: 3, Olive: 2, Cara: 2 });
+  });
+
+  it('alerts raised together start one ladder: one first message, no update', async () => {
+    const home = await nightHome();
+    const at = home.clock.now();
+    home.hub.alerts.commit({
+      raise: [
+        { type: 'night-exit', key: `night-exit:together:${++keys}`, severity: 'urgent', at, title: wandering.nightExit[1], details: {}, deviceId: 'front-door' },
+        { type: 'left-safe-zone', key: `left-safe-zone:together:${keys}`, severity: 'urgent', at, title: wandering.leftSafeZone[1], details: {} },
+      ],
+      clear: [],
+      doses: [],
+    });
+    await home.hub.escalation.idle();
+    expect(taken(home, NIGHT)).toEqual([[0, 'Anna', 'alert']]);
+    await after(home, 5 * M);
+    expect(taken(home, NIGHT)).toEqual([[minutes(5), 'Ben', 'escalation']]);
+  });
+
+  it('"I\'m on it" to the incident (POST /api/incidents/{id}/ack) stops its ladder; a later alert is only news', async () => {
+    const home = await nightHome();
+    const exit = await join(home, 'nightExit');
+    await after(home, M);
+    await join(home, 'leftSafeZone');
+    expect(sentSince(home).map((line) => line.split(':').slice(0, 3).join(':'))).toEqual(['0:Anna:alert', '1:Anna:alert']);
+
+    const login = await home.hub.http.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'ben@example.org', password: 'kettle on the windowsill 7' } });
+    expect(login.statusCode).toBe(200);
+    const cookie = String(login.headers['set-cookie']).split(';')[0] as string;
+    const ack = await home.hub.http.inject({
+      method: 'POST',
+      url: `/api/incidents/${exit.incidentId}/ack`,
+      headers: { cookie, 'x-csrf-token': login.json<{ csrfToken: string }>().csrfToken },
+    });
+    expect(ack.statusCode).toBe(200);
+    await home.hub.escalation.idle();
+    // Both alerts were acknowledged: one piece of news, to the one person told.
+    expect(sentSince(home)).toEqual(['1:Anna:acknowledged:Ben is on it']);
+    expect(ladderEntries(home, exit.id).filter(([, , details]) => details.message === 'acknowledged')).toHaveLength(1);
+
+    // Tier 2 was due at 5 minutes: never taken.
+    await after(home, 4 * M);
+    await after(home, 30 * M);
+    expect(sentSince(home)).toEqual([]);
+
+    // The tracker then goes silent: Anna hears it, with who is handling it; the ladder does not start again.
+    const silent = await join(home, 'trackerSilent');
+    const [update] = home.recording.sent;
+    expect(update?.message).toMatchObject({ kind: 'alert', body: 'More news of the incident Ben is handling. Open it to see what is happening.', acknowledgeable: false });
+    expect(sentSince(home)).toEqual(['35:Anna:alert:Update: Margaret’s phone has gone silent outside the safe zone']);
+    expect(silent.incidentId).toBe(exit.incidentId);
+    await after(home, 60 * M - S);
+    expect(sentSince(home)).toEqual([]);
+  });
+
+  it('an urgent alert joining a warning\'s incident carries its ladder on with urgent\'s rules, from the step it reached', async () => {
+    // Daytime: the door left open is a warning; its ladder ends after telling everyone once.
+    const home = await newHome();
+    shift(home, 'Anna', 1);
+    shift(home, 'Ben', 2);
+    const open = await raise(home, 'door-open-too-long', 'warning', 'Front door has been open for more than 10m');
+    await after(home, 5 * M);
+    await after(home, 5 * M);
+    await after(home, 30 * S);
+    expect(taken(home).map(([at, to]) => `${at / 60}:${to}`)).toEqual(['0:Anna', '5:Ben', '10:Olive', '10:Anna', '10:Ben', '10:Cara']);
+
+    const left = await raise(home, 'left-safe-zone', 'urgent', 'Margaret has left the safe zone');
+    expect(left.incidentId).toBe(open.incidentId);
+    expect(taken(home).map(([at, to, kind]) => `${at / 60}:${to}:${kind}`)).toEqual(['10.5:Olive:alert', '10.5:Anna:alert', '10.5:Ben:alert', '10.5:Cara:alert']);
+    // Urgent repeats "everyone" every repeatEvery, timed from the step taken at 10 minutes.
+    await after(home, 90 * S - S);
+    expect(taken(home)).toEqual([]);
+    await after(home, S);
+    const repeat = home.recording.sent.splice(0);
+    expect(repeat.map(({ at, to, message }) => [(at - T0) / M, to, message.kind, message.title, message.urgency])).toEqual(
+      ['Olive', 'Anna', 'Ben', 'Cara'].map((to) => [12, to, 'escalation', 'Margaret has left the safe zone', 'high']),
+    );
+    await after(home, 2 * M);
+    expect(taken(home).map(([at]) => at / 60)).toEqual([14, 14, 14, 14]);
+  });
+
+  it('after a restart mid-incident, the incident\'s ladder resumes once from the latest step on any of its alerts', async () => {
+    const first = await nightHome();
+    const exit = await join(first, 'nightExit');
+    await after(first, 2 * M);
+    await join(first, 'leftSafeZone');
+    await after(first, 3 * M);
+    await join(first, 'trackerSilent');
+    expect(sentSince(first).map((line) => line.split(':').slice(0, 3).join(':'))).toEqual(['0:Anna:alert', '2:Anna:alert', '5:Ben:escalation', '5:Anna:alert', '5:Ben:alert']);
+    await first.hub.stop();
+
+    // Down from 5 to 25 minutes: one catch-up step ("everyone"), once for the incident — not once per alert.
+    first.clock.set(NIGHT + 25 * M);
+    const second = await restart(first);
+    expect(taken(second, NIGHT)).toEqual([
+      [minutes(25), 'Olive', 'escalation'],
+      [minutes(25), 'Anna', 'escalation'],
+      [minutes(25), 'Ben', 'escalation'],
+      [minutes(25), 'Cara', 'escalation'],
+    ]);
+    await after(second, 2 * M - S);
+    expect(taken(second, NIGHT)).toEqual([]);
+    await after(second, S);
+    expect(taken(second, NIGHT).map(([at]) => at / 60)).toEqual([27, 27, 27, 27]);
+    expect(stepsOf(second, exit.incidentId as string).map(([type, step]) => `${step}:${type}`)).toEqual(['0:night-exit', '1:left-safe-zone', '2:tracker-silent', '3:tracker-silent']);
+  });
+
+  it('an update still sending when the hub stops is sent again after the restart, once; the step is not repeated', async () => {
+    const first = await nightHome();
+    await join(first, 'nightExit');
+    first.recording.answers.set('Anna', 'hang');
+    await after(first, 2 * M);
+    const left = await join(first, 'leftSafeZone');
+    expect(taken(first, NIGHT)).toEqual([
+      [0, 'Anna', 'alert'],
+      [minutes(2), 'Anna', 'alert'],
+    ]);
+    await first.hub.stop();
+
+    first.clock.advance(10 * S);
+    const second = await restart(first);
+    expect(second.recording.sent.splice(0).map(({ at, to, message }) => [(at - NIGHT) / S, to, message.title])).toEqual([[2 * 60 + 10, 'Anna', 'Update: Margaret has left the safe zone']]);
+    expect(ladderEntries(second, left.id)).toEqual([['notified', 'Anna', { message: 'update', outcomes: delivered }]]);
+    await second.hub.stop();
+    const third = await restart(second);
+    expect(sentSince(third)).toEqual([]);
+    // The ladder's timing is the first alert's: tier 2 at 5 minutes.
+    await after(third, 3 * M - 10 * S);
+    expect(taken(third, NIGHT)).toEqual([[minutes(5), 'Ben', 'escalation']]);
+  });
+
+  it('an alert clearing while the incident goes on says the rest is still open; resolving the incident is one message', async () => {
+    const home = await nightHome();
+    const exit = await join(home, 'nightExit');
+    await after(home, M);
+    const left = await join(home, 'leftSafeZone');
+    await after(home, M);
+    await join(home, 'trackerSilent');
+    taken(home, NIGHT);
+
+    home.hub.alerts.commit({ raise: [], clear: [{ key: left.key, at: home.clock.now(), reason: 'back inside Home' }], doses: [] });
+    await home.hub.escalation.idle();
+    expect(home.recording.sent.splice(0).map(({ to, message }) => [to, message.kind, message.title, message.body])).toEqual([
+      ['Anna', 'resolved', 'Over: Margaret has left the safe zone', 'It cleared by itself: back inside Home. The rest of this incident is still open: open it to see what is happening.'],
+    ]);
+
+    // Resolving the incident resolves its two open alerts: "over" once, to those told (not to Ben, who resolved it).
+    await after(home, 5 * M);
+    expect(taken(home, NIGHT)).toEqual([[minutes(7), 'Ben', 'escalation']]);
+    home.hub.api.care.actions.resolveIncident(exit.incidentId as string, { userId: home.id.Ben }, 'found her at the church, home safe');
+    await home.hub.escalation.idle();
+    expect(home.recording.sent.splice(0).map(({ to, message }) => [to, message.kind, message.body])).toEqual([['Anna', 'resolved', 'Ben resolved it: “found her at the church, home safe”.']]);
+    const over = home.hub.store.alerts
+      .inIncident(exit.incidentId as string)
+      .flatMap((alert) => ladderEntries(home, alert.id))
+      .filter(([, , details]) => details.incidentClosed === true);
+    expect(over.map(([kind, who, details]) => [kind, who, details.message])).toEqual([['notified', 'Anna', 'resolved']]);
+  });
+
+  it('an alert with no incident keeps its own ladder, which the incident\'s "I\'m on it" does not stop', async () => {
+    const home = await nightHome();
+    const exit = await join(home, 'nightExit');
+    const dose = await raise(home, 'missed-dose', 'urgent', 'Missed dose: evening tablets');
+    expect(dose.incidentId).toBeNull();
+    expect(taken(home, NIGHT)).toEqual([
+      [0, 'Anna', 'alert'],
+      [0, 'Anna', 'alert'],
+    ]);
+    home.hub.api.care.actions.acknowledgeIncident(exit.incidentId as string, { userId: home.id.Anna });
+    await home.hub.escalation.idle();
+    expect(taken(home, NIGHT)).toEqual([]);
+    await after(home, 5 * M);
+    expect(home.recording.sent.splice(0).map(({ to, message }) => [to, message.kind, message.title])).toEqual([['Ben', 'escalation', 'Missed dose: evening tablets']]);
+  });
+});

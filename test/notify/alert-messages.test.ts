@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acknowledgedMessage, alertUrl, deliveryFor, resolvedMessage, stepMessage, type NotifiedAlert } from '../../src/notify/alert-messages.js';
+import { acknowledgedMessage, alertUrl, deliveryFor, resolvedMessage, stepMessage, updateMessage, type NotifiedAlert } from '../../src/notify/alert-messages.js';
 import { checkMessage } from '../../src/notify/notifier.js';
 
 /** The words and delivery of each message about an alert (issue 6, items 3 and 4; issue 7, item 3). */
@@ -61,12 +61,46 @@ describe('alert messages', () => {
     expect(resolvedMessage(missedDose, { by: null, note: 'taken late at 09:40' }).body).toBe('It cleared by itself: taken late at 09:40.');
   });
 
+  it('an alert joining an incident under way is news: "Update: …", as urgent as it, "I\'m on it" only while nobody has said it', () => {
+    const leftSafeZone: NotifiedAlert = { id: 'a3', incidentId: 'i1', title: 'Margaret has left the safe zone', severity: 'urgent', raisedAt: T0 + 120_000 };
+    expect(updateMessage(leftSafeZone, { acknowledgeable: true, onIt: null })).toEqual({
+      kind: 'alert',
+      about: { alertId: 'a3', incidentId: 'i1' },
+      title: 'Update: Margaret has left the safe zone',
+      body: 'More news of the incident you were told of. Open it to see what is happening, and say “I’m on it” if you are going.',
+      severity: 'urgent',
+      urgency: 'high',
+      ttlSeconds: 900,
+      url: '/incidents/i1',
+      acknowledgeable: true,
+    });
+    expect(updateMessage(leftSafeZone, { acknowledgeable: false, onIt: null })).toMatchObject({ body: 'More news of the incident you were told of. Open it to see what is happening.', acknowledgeable: false });
+    expect(updateMessage(leftSafeZone, { acknowledgeable: true, onIt: 'Anna' })).toMatchObject({
+      body: 'More news of the incident Anna is handling. Open it to see what is happening.',
+      acknowledgeable: false,
+    });
+  });
+
+  it('an alert that clears while its incident goes on says the rest is not over', () => {
+    expect(resolvedMessage(nightExit, { by: null, note: 'door closed' }, { incidentOpen: true })).toMatchObject({
+      title: 'Over: Front door opened at night',
+      body: 'It cleared by itself: door closed. The rest of this incident is still open: open it to see what is happening.',
+    });
+    // Even after the longest note, the sentence that matters is whole.
+    const long = resolvedMessage(nightExit, { by: 'Anna', note: 'n'.repeat(2000) }, { incidentOpen: true });
+    expect(long.body.endsWith('The rest of this incident is still open: open it to see what is happening.')).toBe(true);
+    expect(long.body.length).toBeLessThanOrEqual(1000);
+  });
+
   it('every message is one the notifier accepts, even with a very long title', () => {
     const long: NotifiedAlert = { ...nightExit, title: 'x'.repeat(500) };
     for (const message of [
       stepMessage(long, 'raised', { acknowledgeable: true, now: T0 }),
       stepMessage(long, 'repeat', { acknowledgeable: false, now: T0 }),
       acknowledgedMessage(long, 'Anna'),
+      updateMessage(long, { acknowledgeable: true, onIt: null }),
+      updateMessage(long, { acknowledgeable: true, onIt: 'Anna' }),
+      resolvedMessage(long, { by: null, note: 'z'.repeat(2000) }, { incidentOpen: true }),
       resolvedMessage(long, { by: 'Anna', note: 'y'.repeat(500) }),
     ]) {
       expect(() => checkMessage(message)).not.toThrow();
