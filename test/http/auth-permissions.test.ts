@@ -76,6 +76,7 @@ describe('permission table', () => {
       'GET /metrics',
       'POST /api/auth/login',
       'POST /api/invitations/accept',
+      'POST /api/push/actions/acknowledge',
       'POST /api/setup',
       'POST /ingest/osmand',
       'POST /ingest/owntracks',
