@@ -13,6 +13,7 @@ import { createWalkTest, describeWalkEvent } from './installer/walk-test.js';
 import { runHub, startUsage } from './main.js';
 import { circleCommands, circleSummary, runCircleCommand } from './cli/circle-commands.js';
 import { runDoctorCommand } from './cli/doctor-command.js';
+import { preferenceSummary, runPreferenceCommand } from './cli/preference-commands.js';
 
 /**
  * The `homeward` command (`npm run homeward -- <command>`). Commands that print data take --json.
@@ -44,6 +45,7 @@ Commands:
   user role EMAIL ROLE          change an account's role (ends its sessions)
   doctor [--json]               check what would stop an alert reaching a phone (the clock, Web Push)
 ${circleSummary}
+${preferenceSummary}
 
 Every command takes --help. Options common to all: --data-dir DIR, --config FILE.
 Exit codes: 0 done, 1 unexpected failure, 2 bad usage or invalid input (nothing changed), 3 not found.`;
@@ -229,6 +231,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Output)
   if (command === 'doctor') return runDoctorCommand(argv.slice(1), env, io);
   // The care circle (issue 6, item 10): alerts, ack, resolve, note add, notes, rota, rota add, away.
   if (circleCommands.has(command)) return runCircleCommand(argv, env, io);
+  if (command === 'preferences') return runPreferenceCommand(argv.slice(1), env, io);
 
   const key = command === 'setup' || command === 'device' || command === 'devices' ? `${command} ${sub ?? ''}` : command;
   const known = commandUsage[key];

@@ -18,6 +18,11 @@ export const ConfigSchema = Type.Object(
     host: Type.String({ minLength: 1 }),
     /** The URL people use to reach the dashboard from outside (for links and the VAPID subject). */
     publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    /**
+     * Who push services may contact about this hub's notifications (the VAPID subject, issue 7): a
+     * mailto: address, used when there is no https public URL (a hub reached only over Tailscale).
+     */
+    push: Type.Optional(Type.Object({ contact: Type.Optional(Type.String({ pattern: '^mailto:[^@\\s]+@[^@\\s]+$' })) }, { additionalProperties: false })),
     http: Type.Object(
       {
         port: Port,
@@ -109,6 +114,7 @@ const environment: Array<{ name: string; path: string[]; type: 'string' | 'port'
   { name: 'HOMEWARD_DATA_DIR', path: ['dataDir'], type: 'string' },
   { name: 'HOMEWARD_HOST', path: ['host'], type: 'string' },
   { name: 'HOMEWARD_PUBLIC_URL', path: ['publicUrl'], type: 'string' },
+  { name: 'HOMEWARD_PUSH_CONTACT', path: ['push', 'contact'], type: 'string' },
   { name: 'HOMEWARD_HTTP_PORT', path: ['http', 'port'], type: 'port' },
   { name: 'HOMEWARD_MQTT_PORT', path: ['mqtt', 'port'], type: 'port' },
   { name: 'HOMEWARD_MQTT_URL', path: ['mqtt', 'url'], type: 'string' },

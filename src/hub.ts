@@ -35,6 +35,11 @@ import { defaultGpsHygiene } from './ingest/gps-hygiene.js';
 import { createIngestService, type IngestService } from './ingest/ingest-service.js';
 import type { NotificationChannel } from './notify/channel.js';
 import { createNotifier } from './notify/notifier.js';
+import type { PushTransport } from './notify/web-push/push-sender.js';
+import { createWebPush, type WebPush } from './notify/web-push/web-push.js';
+import { EARLIEST_PLAUSIBLE_TIME } from './alerts/rule-engine.js';
+import { createClockHealth, timedatectlProbe, type ClockSyncProbe } from './core/clock-health.js';
+import { roleMay } from './http/permissions.js';
 import { createChangesFromCli } from './integrations/changes-from-cli.js';
 import { createMqttCommands } from './integrations/mqtt-commands.js';
 import { createMqttPublisher } from './integrations/mqtt-publisher.js';
@@ -87,8 +92,12 @@ export interface HubDeps {
   config: HubConfig;
   log: Logger;
   clock?: Clock;
-  /** Notification channels besides the hub's own (issue 7's Web Push): tests pass a recording one. */
+  /** Notification channels instead of the hub's own Web Push (issue 7): tests pass a recording one. */
   channels?: readonly NotificationChannel[];
+  /** Tests only: Web Push reaching a local push service (its certificate trusted, a short time-out, waits on the manual clock). */
+  webPush?: { transport?: PushTransport; wait?: (ms: number) => Promise<void>; contact?: string };
+  /** Whether the system clock is kept by NTP (issue 7, item 6); timedatectl unless a test passes a fake. */
+  clockSync?: ClockSyncProbe;
 }
 
 export interface Hub {
@@ -109,6 +118,8 @@ export interface Hub {
   api: { home: HomeServices; care: CareServices; circle: CircleServices };
   /** Who is told of each open alert, when, and through which channels (issue 6, item 4). */
   escalation: EscalationService;
+  /** Web Push (issue 7): the hub's notification channel, its VAPID key, "I'm on it" by action token. */
+  webPush: WebPush;
   /**
    * Starts the broker's TCP listener and the hub's timers; returns the MQTT port and, while the
    * household has no owner, the one-time setup link (also logged at warn level).
@@ -266,9 +277,31 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   const cliChanges = createChangesFromCli({ store, alerts: alertService, bus, log: integrationsLog });
   let cliChangesPoll: NodeJS.Timeout | undefined;
 
+  // Web Push (issue 7): the hub's own channel; "I'm on it" from the lock screen acts as the member,
+  // within what their role allows now. A VAPID subject Safari rejects stops the start here.
+  const webPush = createWebPush({
+    dataDir: config.dataDir,
+    publicUrl: config.publicUrl,
+    contact: deps.webPush?.contact ?? config.push?.contact,
+    store,
+    subscriptions: api.circle.push,
+    acknowledge: (alertId, userId) => api.care.actions.acknowledge(alertId, { userId }),
+    mayAcknowledge: (userId) => {
+      const user = store.users.byId(userId);
+      return user !== undefined && user.disabledAt === null && roleMay(user.role, 'alerts.act');
+    },
+    pushTotal: metrics.counter('homeward_push_total', 'Web Push requests, by outcome'),
+    clock,
+    log: log.child({ module: 'web-push' }),
+    transport: deps.webPush?.transport,
+    wait: deps.webPush?.wait,
+  });
+  // A wrong clock breaks VAPID (issue 7, item 6): shown in /api/health.
+  const clockHealth = createClockHealth({ clock, probe: deps.clockSync ?? timedatectlProbe(), earliestPlausible: EARLIEST_PLAUSIBLE_TIME, log: log.child({ module: 'clock' }) });
+
   // The escalation ladder (issue 6, item 4) sends through every notification channel (issue 6, item 9).
   const notifier = createNotifier({
-    channels: deps.channels ?? [],
+    channels: deps.channels ?? [webPush.channel],
     notifications: metrics.counter('homeward_notifications_total', 'Notifications sent, by channel and outcome'),
     log: log.child({ module: 'notify' }),
   });
@@ -330,7 +363,9 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
           return false;
         }
       },
+      clock: () => clockHealth.finding(),
     },
+    push: { vapid: () => ({ publicKey: webPush.publicKey, off: webPush.off }), acknowledgeByToken: (token) => webPush.acknowledgeByToken(token) },
   });
   broker.attachWebSocket(http.server);
 
@@ -353,6 +388,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     engine,
     api,
     escalation,
+    webPush,
 
     async start() {
       checkpointer.start();
@@ -368,6 +404,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       // After the rules' first tick, so alerts raised catching up are escalated too; resumes each ladder from its timeline.
       escalation.start();
       digest.start();
+      clockHealth.start();
       await mqttOut.start();
       cliChanges.start();
       cliChangesPoll = setInterval(() => cliChanges.poll(), 1000);
@@ -387,6 +424,8 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       clearInterval(cliChangesPoll);
       await mqttOut.stop();
       escalation.stop();
+      webPush.stop();
+      clockHealth.stop();
       engine.stop();
       digest.stop();
       api.circle.stop();

@@ -76,6 +76,7 @@ describe('loadConfig environment variables (DESIGN.md, "Public contract")', () =
     { name: 'HOMEWARD_MQTT_URL', value: 'mqtt://broker.local:1883', edit: (c) => (c.mqtt.url = 'mqtt://broker.local:1883') },
     { name: 'HOMEWARD_MQTT_URL', value: 'mqtts://broker.local:8883', edit: (c) => (c.mqtt.url = 'mqtts://broker.local:8883') },
     { name: 'HOMEWARD_PUBLIC_URL', value: 'https://mum.example.org', edit: (c) => (c.publicUrl = 'https://mum.example.org') },
+    { name: 'HOMEWARD_PUSH_CONTACT', value: 'mailto:anna@example.org', edit: (c) => (c.push = { contact: 'mailto:anna@example.org' }) },
     { name: 'HOMEWARD_TRUSTED_PROXIES', value: ' 10.0.0.1, ,::1 ', edit: (c) => (c.http.trustedProxies = ['10.0.0.1', '::1']) },
     { name: 'HOMEWARD_LOG_LEVEL', value: 'debug', edit: (c) => (c.log.level = 'debug') },
   ];
@@ -154,6 +155,7 @@ describe('loadConfig refuses invalid configuration with HW_CONFIG_INVALID', () =
     { env: { HOMEWARD_MQTT_PORT: '99999' }, mentions: ['HOMEWARD_MQTT_PORT', '99999'] },
     { env: { HOMEWARD_MQTT_URL: 'http://broker.local' }, mentions: ['HOMEWARD_MQTT_URL', '"http://broker.local"'] },
     { env: { HOMEWARD_PUBLIC_URL: 'mum.example.org' }, mentions: ['HOMEWARD_PUBLIC_URL', '"mum.example.org"'] },
+    { env: { HOMEWARD_PUSH_CONTACT: 'anna@example.org' }, mentions: ['HOMEWARD_PUSH_CONTACT', '"anna@example.org"'] },
     { env: { HOMEWARD_LOG_LEVEL: 'loud' }, mentions: ['HOMEWARD_LOG_LEVEL', '"loud"'] },
   ];
   it.each(envCases)('$env', ({ env, mentions }) => {

@@ -1,6 +1,6 @@
 // @ts-check
 /// <reference lib="webworker" />
-/* global self, fetch */
+/* global self, fetch, URL */
 'use strict';
 
 /**

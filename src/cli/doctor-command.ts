@@ -50,7 +50,7 @@ const checks: Check[] = [
   },
   async (config) => {
     try {
-      const subject = vapidSubject({ publicUrl: config.publicUrl });
+      const subject = vapidSubject({ publicUrl: config.publicUrl, contact: config.push?.contact });
       if (subject.subject === undefined) return { name: 'web-push', ok: false, finding: 'Web Push is off: no VAPID subject', fix: subject.why };
       return { name: 'web-push', ok: true, finding: `VAPID subject ${subject.subject}` };
     } catch (error) {

@@ -20,6 +20,7 @@ import { metricsRoutes } from './metrics-routes.js';
 import { careRoutes } from './care-routes.js';
 import { circleRoutes } from './circle-routes.js';
 import { homeRoutes } from './home-routes.js';
+import { pushRoutes, type PushHttpServices } from './push-routes.js';
 import type { CareRouteServices } from '../alerts/care-services.js';
 import type { CircleRouteServices } from '../circle/circle-services.js';
 import type { HomeRouteServices } from '../household/home-services.js';
@@ -43,6 +44,8 @@ export interface HttpServices {
   accounts: AccountHttpServices;
   /** The API's resources, each group served by one plugin. */
   api: { care: CareRouteServices; circle: CircleRouteServices; home: HomeRouteServices };
+  /** Web Push (issue 7): the VAPID key, "I'm on it" by action token, the service worker. */
+  push: PushHttpServices;
 }
 
 /** Sessions, tokens, log-in and setup (issue 5), built by the hub. */
@@ -98,6 +101,7 @@ export async function buildServer(services: HttpServices): Promise<FastifyInstan
   await app.register(homeRoutes, { services: services.api.home });
   await app.register(careRoutes, { services: services.api.care });
   await app.register(circleRoutes, { services: services.api.circle });
+  await app.register(pushRoutes, { services: services.push });
 
   app.get('/api/docs', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -1,6 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createManualClock } from '../../src/core/clock.js';
+import { createHub, type Hub } from '../../src/hub.js';
 import { connectClient } from '../support/mqtt-clients.js';
-import { startTestHub, type TestHub } from '../support/test-hub.js';
+import { startTestHub, testDataDir, testHubConfig, type TestHub } from '../support/test-hub.js';
 
 /** The HTTP contract scripts and monitors rely on (DESIGN.md, "HTTP"), over a real socket. */
 describe('health, metrics and OpenAPI', () => {
@@ -20,7 +24,17 @@ describe('health, metrics and OpenAPI', () => {
     const response = await fetch(`${base}/api/health`);
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, unknown>;
-    expect(body).toEqual({ status: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/), uptimeS: expect.any(Number), mqtt: { clients: 1 }, db: { ok: true } });
+    // The clock as this machine has it (issue 7, item 6): its synchronisation is whatever timedatectl says here.
+    const clock = body.clock as { ok: boolean; now: string; synchronised: boolean | null };
+    expect(body).toEqual({
+      status: clock.ok ? 'ok' : 'degraded',
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      uptimeS: expect.any(Number),
+      mqtt: { clients: 1 },
+      db: { ok: true },
+      clock: expect.objectContaining({ ok: expect.any(Boolean), now: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }),
+    });
+    expect(Math.abs(Date.parse(clock.now) - Date.now())).toBeLessThan(60_000);
     await client.endAsync();
   });
 
@@ -54,5 +68,55 @@ describe('health, metrics and OpenAPI', () => {
     const response = await fetch(`${base}/api/nothing-here`);
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ statusCode: 404 });
+  });
+});
+
+/**
+ * Issue 7, item 6: a wrong clock breaks Web Push (VAPID tokens carry an expiry), so /api/health shows
+ * it: a hub on a manual clock, with a fake of the only thing outside it, the synchronisation probe.
+ */
+describe('the clock in /api/health', () => {
+  const hubs: Hub[] = [];
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const hub of hubs.splice(0)) await hub.stop();
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function hubAt(now: number, synchronised: boolean | undefined): Promise<Hub> {
+    const dataDir = testDataDir();
+    dirs.push(dataDir);
+    const hub = await createHub({ config: testHubConfig(dataDir, 'silent'), log: pino({ level: 'silent' }), clock: createManualClock(now), clockSync: async () => synchronised });
+    hubs.push(hub);
+    await hub.start();
+    // The first probe is under way at start; let it answer.
+    await new Promise((resolve) => setImmediate(resolve));
+    return hub;
+  }
+
+  const health = async (hub: Hub) => {
+    const response = await hub.http.inject({ method: 'GET', url: '/api/health' });
+    return { status: response.statusCode, body: response.json() as { status: string; clock: Record<string, unknown> } };
+  };
+
+  it('is ok when the clock is plausible and synchronised', async () => {
+    const { status, body } = await health(await hubAt(Date.UTC(2026, 5, 1, 12), true));
+    expect(status).toBe(200);
+    expect(body.status).toBe('ok');
+    expect(body.clock).toEqual({ ok: true, now: '2026-06-01T12:00:00.000Z', synchronised: true });
+  });
+
+  it('is degraded (still 200) when the clock is not synchronised, with a plain fix', async () => {
+    const { status, body } = await health(await hubAt(Date.UTC(2026, 5, 1, 12), false));
+    expect(status).toBe(200);
+    expect(body.status).toBe('degraded');
+    expect(body.clock).toMatchObject({ ok: false, synchronised: false, problem: 'not-synchronised', fix: expect.stringContaining('timedatectl set-ntp true') });
+  });
+
+  it('is 503 when the clock is obviously wrong (a Pi booted offline): alerts are held back', async () => {
+    const { status, body } = await health(await hubAt(Date.UTC(1970, 0, 1, 0, 1), undefined));
+    expect(status).toBe(503);
+    expect(body.status).toBe('degraded');
+    expect(body.clock).toMatchObject({ ok: false, now: '1970-01-01T00:01:00.000Z', synchronised: null, problem: 'before-plausible', detail: expect.stringContaining('before 2026-01-01') });
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createPushSubscriptionService, type PushSubscriptionService } from '../../src/circle/push-subscription-service.js';
 import { createManualClock, type ManualClock } from '../../src/core/clock.js';
 import { createMetricsRegistry, type MetricsRegistry } from '../../src/core/metrics.js';
@@ -326,8 +326,7 @@ describe('Web Push delivery to a local push service', () => {
   });
 });
 
-/** Lets the event loop turn until `check` holds (a response is handled on a later turn than the request). */
+/** Waits (polling, bounded) until `check` holds: an answer is handled some turns after the request arrives. */
 async function until(check: () => boolean): Promise<void> {
-  for (let turns = 0; turns < 1000 && !check(); turns++) await new Promise((resolve) => setImmediate(resolve));
-  expect(check()).toBe(true);
+  await vi.waitFor(() => expect(check()).toBe(true), { timeout: 10_000, interval: 5 });
 }

@@ -210,7 +210,13 @@ export function createPushSender(deps: PushSenderDeps): PushSender {
       const deadline = deliveryDeadline(message, clock.now(), policy);
       return firstDelivered(
         recipient.name,
-        devices.map((device) => deliverOne(device, payload, message, deadline)),
+        // A bug in one device's delivery must not leave the member's outcome unanswered.
+        devices.map((device) =>
+          deliverOne(device, payload, message, deadline).catch((error: unknown): DeviceResult => {
+            log.error({ err: error, subscription: device.id }, 'push delivery failed unexpectedly');
+            return { status: 'failed', reason: `push delivery failed: ${error instanceof Error ? error.message : String(error)}`, retryable: false };
+          }),
+        ),
       );
     },
 
