@@ -22,7 +22,16 @@ export const ConfigSchema = Type.Object(
      * Who push services may contact about this hub's notifications (the VAPID subject, issue 7): a
      * mailto: address, used when there is no https public URL (a hub reached only over Tailscale).
      */
-    push: Type.Optional(Type.Object({ contact: Type.Optional(Type.String({ pattern: '^mailto:[^@\\s]+@[^@\\s]+$' })) }, { additionalProperties: false })),
+    push: Type.Optional(
+      Type.Object(
+        {
+          contact: Type.Optional(Type.String({ pattern: '^mailto:[^@\\s]+@[^@\\s]+$' })),
+          /** Accept push endpoints inside a network (a self-hosted push service; tests). Off: see src/circle/push-endpoint-guard.ts. */
+          allowPrivateEndpoints: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     http: Type.Object(
       {
         port: Port,

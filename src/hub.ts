@@ -247,6 +247,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       household,
       dashboardBase: dashboardBase(config),
       throttle,
+      allowInternalPushEndpoints: config.push?.allowPrivateEndpoints === true,
     }),
   };
 

@@ -31,6 +31,8 @@ export interface CircleServiceDeps {
   dashboardBase: string;
   /** Slows down guessing of invitation links per address (the hub's log-in throttle). */
   throttle: LoginThrottle;
+  /** Accept push endpoints inside a network (config push.allowPrivateEndpoints; tests). */
+  allowInternalPushEndpoints?: boolean;
 }
 
 export interface CircleRouteServices {
@@ -63,7 +65,7 @@ export function createCircleServices(deps: CircleServiceDeps) {
     timezone: () => deps.household.view().household.home.timezone,
     awaySpells: (now) => preferences.awaySpells(now),
   });
-  const push = createPushSubscriptionService({ subscriptions: store.pushSubscriptions, audit: store.audit, clock, transaction });
+  const push = createPushSubscriptionService({ subscriptions: store.pushSubscriptions, audit: store.audit, clock, transaction, allowInternalEndpoints: deps.allowInternalPushEndpoints === true });
   const members = createMemberService({
     accounts,
     rota,

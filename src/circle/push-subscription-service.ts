@@ -2,6 +2,7 @@ import { createECDH, type ECDH } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import type { AuditRepo } from '../store/audit-repo.js';
 import type { PushSubscriptionRow, PushSubscriptionsRepo } from '../store/push-subscriptions-repo.js';
+import { isInternalHost } from './push-endpoint-guard.js';
 import { refusal } from './circle-errors.js';
 
 /**
@@ -57,7 +58,7 @@ function base64urlBytes(value: string): Buffer | undefined {
 }
 
 /** Throws a coded refusal naming the first problem; nothing is stored for a refused subscription. */
-export function checkSubscription(subscription: BrowserSubscription, now: number): void {
+export function checkSubscription(subscription: BrowserSubscription, now: number, options: { allowInternalEndpoints?: boolean } = {}): void {
   if (subscription.endpoint.length > MAX_ENDPOINT_LENGTH) throw refusal('HW_USAGE', 'endpoint_too_long', `the endpoint is longer than ${MAX_ENDPOINT_LENGTH} characters`);
   let endpoint: URL;
   try {
@@ -67,6 +68,9 @@ export function checkSubscription(subscription: BrowserSubscription, now: number
   }
   if (endpoint.protocol !== 'https:') throw refusal('HW_USAGE', 'endpoint_not_https', 'a push endpoint is an https URL (RFC 8030)');
   if (endpoint.username !== '' || endpoint.password !== '') throw refusal('HW_USAGE', 'endpoint_invalid', 'a push endpoint carries no user name or password');
+  if (options.allowInternalEndpoints !== true && isInternalHost(endpoint.hostname)) {
+    throw refusal('HW_USAGE', 'endpoint_not_public', 'a push endpoint is a push service on the internet, not an address inside a network');
+  }
   const p256dh = base64urlBytes(subscription.keys.p256dh);
   if (p256dh === undefined || p256dh.length !== 65 || p256dh[0] !== 0x04 || !onP256(p256dh)) {
     throw refusal('HW_USAGE', 'p256dh_invalid', 'keys.p256dh is the base64url of a 65-byte uncompressed P-256 point (starting 0x04)');
@@ -89,14 +93,21 @@ export function summarise(row: PushSubscriptionRow): SubscriptionSummary {
   };
 }
 
-export function createPushSubscriptionService(deps: { subscriptions: PushSubscriptionsRepo; audit: AuditRepo; clock: Clock; transaction: <T>(work: () => T) => T }) {
+export function createPushSubscriptionService(deps: {
+  subscriptions: PushSubscriptionsRepo;
+  audit: AuditRepo;
+  clock: Clock;
+  transaction: <T>(work: () => T) => T;
+  /** Accept endpoints inside a network (tests; a self-hosted push service): see push-endpoint-guard.ts. */
+  allowInternalEndpoints?: boolean;
+}) {
   const { subscriptions, audit, clock, transaction } = deps;
 
   return {
     /** Stores or updates the caller's subscription; `created` is false when the endpoint was known. */
     subscribe(userId: number, subscription: BrowserSubscription, userAgent: string | undefined): { created: boolean; subscription: SubscriptionSummary } {
       const now = clock.now();
-      checkSubscription(subscription, now);
+      checkSubscription(subscription, now, { allowInternalEndpoints: deps.allowInternalEndpoints === true });
       const label = (subscription.label?.trim() || userAgent?.trim() || '').slice(0, MAX_LABEL_LENGTH) || null;
       const keys = { p256dh: subscription.keys.p256dh, auth: subscription.keys.auth };
       return transaction(() => {

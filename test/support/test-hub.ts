@@ -31,6 +31,8 @@ export function testHubConfig(dataDir: string, logLevel: HubConfig['log']['level
   config.mqtt.port = 0;
   config.http.port = 0;
   config.log.level = logLevel;
+  // The local push service the Web Push tests decrypt with listens on 127.0.0.1.
+  config.push = { allowPrivateEndpoints: true };
   return config;
 }
 
