@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../src/accounts/roles.js';
 import { createAlertService } from '../src/alerts/alert-service.js';
@@ -11,14 +9,12 @@ import { createMetricsRegistry } from '../src/core/metrics.js';
 import { openHome } from '../src/hub.js';
 import { STATE_TOPIC } from '../src/integrations/home-assistant.js';
 import { testHousehold } from './support/households.js';
-import { cliScript, freePort, spawnHub, waitForPort } from './support/hub-process.js';
+import { runCli, freePort, spawnHub, waitForPort } from './support/hub-process.js';
 import { connectClient } from './support/mqtt-clients.js';
 import { recordingLogger } from './support/recording-logger.js';
 import { testDataDir, testHubConfig } from './support/test-hub.js';
 import { openEventStream } from './http/sse-client.js';
 import { watch } from './integrations/mqtt-watch.js';
-
-const execFileAsync = promisify(execFile);
 
 /**
  * `homeward alerts | ack | resolve | note add | notes | rota | rota add | away` (issue 6, item 10), run
@@ -26,21 +22,7 @@ const execFileAsync = promisify(execFile);
  * exit codes 0 done / 2 refused, nothing changed / 3 not found; and against a running hub process,
  * whose memory, MQTT subscribers and API learn of the change within a second.
  */
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function homeward(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [cliScript, ...args], { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const homeward = runCli;
 
 const PASSWORD = 'kettle on the windowsill 7';
 const NAMES: Record<Role, string> = { owner: 'Olive', family: 'Anna', carer: 'Carol', installer: 'Ian', viewer: 'Vera' };

@@ -1,16 +1,12 @@
-import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../src/accounts/roles.js';
 import { withDefaults, type Preferences } from '../src/circle/preferences.js';
 import { openHome } from '../src/hub.js';
 import { GOOD_PASSWORD, startAccountsHub } from './accounts/accounts-hub.js';
 import { testHousehold } from './support/households.js';
-import { cliScript } from './support/hub-process.js';
+import { runCli } from './support/hub-process.js';
 import { testDataDir, testHubConfig } from './support/test-hub.js';
-
-const execFileAsync = promisify(execFile);
 
 /**
  * `homeward preferences` and `homeward preferences set` (issue 6, item 10), run as the built command,
@@ -18,21 +14,7 @@ const execFileAsync = promisify(execFile);
  * the same refusals (exit 2, the flag and value named, nothing changed), unknown accounts exit 3, and
  * roles held to the permission table (me.preferences: everyone; another member's: people.manage).
  */
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function homeward(args: string[]): Promise<Run> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [cliScript, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const homeward = (args: string[]) => runCli(args);
 
 const NAMES: Record<Role, string> = { owner: 'Olive', family: 'Anna', carer: 'Carol', installer: 'Ian', viewer: 'Vera' };
 const email = (role: Role) => `${role}@example.org`;

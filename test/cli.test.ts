@@ -1,32 +1,13 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { Household } from '../src/core/household.js';
 import { testHousehold } from './support/households.js';
-import { cliScript } from './support/hub-process.js';
+import { runCli } from './support/hub-process.js';
 import { connectClient } from './support/mqtt-clients.js';
 import { startTestHub, testDataDir } from './support/test-hub.js';
 
-const execFileAsync = promisify(execFile);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built `homeward` command as a script would. */
-async function homeward(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [cliScript, ...args], { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const homeward = runCli;
 
 function writeJson(dir: string, name: string, value: unknown): string {
   const file = path.join(dir, name);

@@ -1,12 +1,12 @@
 import type { AlertJson, Responder } from '../core/alerts.js';
 import type { AlertRow } from '../store/alerts-repo.js';
 import type { Store } from '../store/store.js';
+import { isoOrNull } from '../core/iso-time.js';
 
 /**
  * Alerts as JSON (MQTT homeward/alerts/<id>, the API, live events), with who responded by name:
  * "Anna is on it" must read as a name on every phone (DESIGN.md, "Who uses it").
  */
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** Names the people (and integrations) who responded to alerts, from the users table and the timeline. */
 export interface ResponderNames {
@@ -42,9 +42,9 @@ export function alertJson(alert: AlertRow, names: ResponderNames): AlertJson {
     title: alert.title,
     details: alert.details,
     raisedAt: new Date(alert.raisedAt).toISOString(),
-    resolvedAt: iso(alert.resolvedAt),
+    resolvedAt: isoOrNull(alert.resolvedAt),
     resolution: alert.resolution,
-    acknowledgedAt: iso(alert.acknowledgedAt),
+    acknowledgedAt: isoOrNull(alert.acknowledgedAt),
     acknowledgedBy: names.acknowledgerOf(alert),
     resolvedBy: alert.resolvedBy === null ? null : names.person(alert.resolvedBy),
   };

@@ -9,6 +9,7 @@ import type { CareNoteJson } from '../care-log/care-log-service.js';
 import type { ResponderNames } from './alert-json.js';
 import type { AlertRecord, AlertViewer, AlertWithTimeline } from './alert-record.js';
 import { nextCursor, readCursor } from './page-cursor.js';
+import { isoOrNull } from '../core/iso-time.js';
 
 /**
  * Incidents and the incident page (issue 6, item 5): "everything about one incident — the door
@@ -54,7 +55,6 @@ export interface IncidentPage {
   notes: CareNoteJson[];
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function createIncidentRecord(deps: {
   store: Store;
@@ -81,8 +81,8 @@ export function createIncidentRecord(deps: {
       status: incident.status,
       openedAt: new Date(incident.openedAt).toISOString(),
       lastAlertAt: new Date(incident.lastAlertAt).toISOString(),
-      closedAt: iso(incident.closedAt),
-      acknowledgedAt: iso(incident.acknowledgedAt),
+      closedAt: isoOrNull(incident.closedAt),
+      acknowledgedAt: isoOrNull(incident.acknowledgedAt),
       acknowledgedBy: acknowledger(incident),
       resolvedBy: incident.resolvedBy === null ? null : names.person(incident.resolvedBy),
       resolution: incident.resolution,

@@ -6,6 +6,7 @@ import type { EventBus } from '../core/event-bus.js';
 import type { CareNoteKind, CareNoteReaction, CareNoteRow } from '../store/care-notes-repo.js';
 import type { Store } from '../store/store.js';
 import { nextCursor, readCursor } from '../alerts/page-cursor.js';
+import { iso } from '../core/iso-time.js';
 
 /**
  * The shared care log (issue 6, item 6): visit notes, handovers, "slept badly", beside the sensor
@@ -34,7 +35,6 @@ export interface CareLogAuthor {
   role: Role;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 function noteText(text: string): string {
   const trimmed = text.trim();

@@ -8,6 +8,7 @@ import { assertSchema } from '../core/schema-check.js';
 import { openHome, type Home } from '../hub.js';
 import type { UserRow } from '../store/users-repo.js';
 import { actingMember, circleTools, configFrom, memberByEmail } from './circle-commands.js';
+import { iso } from '../core/iso-time.js';
 
 /**
  * `homeward preferences` and `homeward preferences set` (issue 6, item 10: the CLI exposes the
@@ -165,7 +166,6 @@ function changed(current: Preferences, values: Values): Preferences {
   return assertSchema(Preferences, next, 'HW_USAGE', 'these preferences');
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The answer of GET /api/me/preferences. */
 function preferencesJson(shown: MemberPreferences) {

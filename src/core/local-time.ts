@@ -69,6 +69,12 @@ export function localDate(at: number, timeZone: string): string {
   return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 }
 
+/** "HH:MM" on the home's clock, for people reading an alert or a digest. */
+export function localClock(at: number, timeZone: string): string {
+  const p = localParts(at, timeZone);
+  return `${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
+}
+
 /** Minutes since local midnight of an instant (0–1439). */
 export function localMinutes(at: number, timeZone: string): number {
   const p = localParts(at, timeZone);

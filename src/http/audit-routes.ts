@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { AuditEntryWithName, AuditFilter } from '../store/audit-repo.js';
-import { InvalidReply, iso, IsoTime, msOf } from './home-replies.js';
+import { InvalidReply, IsoTime, msOf } from './home-replies.js';
+import { iso } from '../core/iso-time.js';
 
 /**
  * The audit log (issue 5, item 7; issue 6, item 8): who acknowledged, resolved, viewed her location,

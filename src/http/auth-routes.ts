@@ -9,6 +9,7 @@ import type { Clock } from '../core/clock.js';
 import type { AuditRepo } from '../store/audit-repo.js';
 import { callerOf, ErrorReply } from './authenticate.js';
 import { clearedSessionCookie, sessionCookie } from './session-cookie.js';
+import { iso, isoOrNull } from '../core/iso-time.js';
 
 /**
  * Signing in and out, who am I, and one's own API tokens (DESIGN.md, "HTTP"; issue 5, item 3):
@@ -67,8 +68,6 @@ const ApiTokenSummary = Type.Object(
   { additionalProperties: false },
 );
 
-const iso = (ms: number) => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 /** Answers "try again later" with Retry-After in whole seconds (RFC 9110 §10.2.3). */
 export function tooSoon(reply: FastifyReply, status: 429 | 503, error: string, retryAfterMs: number): FastifyReply {

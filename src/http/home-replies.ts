@@ -26,8 +26,6 @@ export const IsoTime = Type.String({ format: 'date-time', maxLength: 40 });
 export const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', maxLength: 64 });
 export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
 
-export const iso = (ms: number): string => new Date(ms).toISOString();
-export const isoOrNull = (ms: number | null | undefined): string | null => (ms == null ? null : iso(ms));
 /** An ISO time from a query, as Unix ms (the schema has checked its format). */
 export const msOf = (text: string | undefined): number | undefined => (text === undefined ? undefined : Date.parse(text));
 

@@ -3,7 +3,8 @@ import Type, { type Static } from 'typebox';
 import { HouseholdSchema, PersonSchema, ZoneSchema, type Household } from '../core/household.js';
 import type { HouseholdEditor } from '../household/household-editor.js';
 import { callerOf, ErrorReply } from './authenticate.js';
-import { ConflictReply, IfMatchHeaders, ifMatchRevision, InvalidReply, isoOrNull, withRevision } from './home-replies.js';
+import { ConflictReply, IfMatchHeaders, ifMatchRevision, InvalidReply, withRevision } from './home-replies.js';
+import { isoOrNull } from '../core/iso-time.js';
 
 /**
  * The household document (issue 5, item 7; DESIGN.md "The household document"): the same care plan

@@ -9,6 +9,7 @@ import { SignedInReply, tooSoon } from './auth-routes.js';
 import { callerOf, ErrorReply } from './authenticate.js';
 import { RoleSchema } from './members-routes.js';
 import { sessionCookie } from './session-cookie.js';
+import { iso, isoOrNull } from '../core/iso-time.js';
 
 /**
  * Invitations (issue 5, item 2): the owner invites by a link carrying a role; single-use, expiring.
@@ -85,8 +86,6 @@ const CheckReply = Type.Union([
 
 const ThrottledReply = Type.Object({ error: Type.String(), retryAfterS: Type.Integer() }, { additionalProperties: false });
 
-const iso = (ms: number) => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 function invitationJson(invitation: InvitationSummary): Static<typeof InvitationSchema> {
   return {

@@ -3,7 +3,8 @@ import Type, { type Static } from 'typebox';
 import { MedicationSchema, type Medication } from '../core/household.js';
 import type { MedicationService } from '../household/medication-service.js';
 import { callerOf, ErrorReply } from './authenticate.js';
-import { ConflictReply, IfMatchHeaders, ifMatchRevision, InvalidReply, iso, IsoTime, isoOrNull, withRevision } from './home-replies.js';
+import { ConflictReply, IfMatchHeaders, ifMatchRevision, InvalidReply, IsoTime, withRevision } from './home-replies.js';
+import { iso, isoOrNull } from '../core/iso-time.js';
 
 /**
  * Medication (issue 5, item 7; issue 8 "Medication"). Dates are local dates in home.timezone; a dose

@@ -4,6 +4,7 @@ import { roles } from '../accounts/roles.js';
 import type { CircleRouteServices } from '../circle/circle-services.js';
 import type { Member } from '../circle/member-service.js';
 import { callerOf, ErrorReply } from './authenticate.js';
+import { iso } from '../core/iso-time.js';
 
 /**
  * The circle's members (issue 5, items 5 and 7):
@@ -36,7 +37,6 @@ const MemberSchema = Type.Object(
 const MemberParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2 ** 31 }) }, { additionalProperties: false });
 const RoleBody = Type.Object({ role: RoleSchema }, { additionalProperties: false });
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export function memberJson(member: Member): Static<typeof MemberSchema> {
   return {

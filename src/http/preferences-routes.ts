@@ -4,6 +4,7 @@ import type { CircleRouteServices } from '../circle/circle-services.js';
 import type { MemberPreferences } from '../circle/preference-service.js';
 import { Preferences } from '../circle/preferences.js';
 import { callerOf, ErrorReply } from './authenticate.js';
+import { iso } from '../core/iso-time.js';
 
 /**
  * Each member's notification preferences, quiet hours, digest and "away" (issue 6, items 1 and 2):
@@ -36,7 +37,6 @@ const QUIET_HOURS_NOTE =
   'Times are local to home.timezone. Quiet hours hold notifications from start until end (past midnight when end is before start), ' +
   'but never silence an urgent alert for whoever is on call: being on the rota is the promise, and whoever cannot keep it marks themselves away.';
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 function preferencesJson(shown: MemberPreferences): Static<typeof PreferencesReply> {
   return {

@@ -8,7 +8,8 @@ import type { PruneRun } from '../privacy/pruner.js';
 import { RetentionDaysSchema, retentionDatasets } from '../privacy/retention-policy.js';
 import { prunableTables } from '../store/retention-repo.js';
 import { callerOf } from './authenticate.js';
-import { InvalidReply, iso, IsoTime, isoOrNull } from './home-replies.js';
+import { InvalidReply, IsoTime } from './home-replies.js';
+import { iso, isoOrNull } from '../core/iso-time.js';
 
 /**
  * The person's privacy (issue 5, item 8; DESIGN.md "The person: dignity and privacy").

@@ -3,6 +3,7 @@ import Type, { type Static } from 'typebox';
 import type { CircleRouteServices } from '../circle/circle-services.js';
 import type { SubscriptionSummary } from '../circle/push-subscription-service.js';
 import { callerOf, ErrorReply } from './authenticate.js';
+import { iso, isoOrNull } from '../core/iso-time.js';
 
 /**
  * Web Push subscriptions (DESIGN.md, "HTTP"; issue 5, item 7), each member's own (push.subscribe):
@@ -44,8 +45,6 @@ const SubscriptionSchema = Type.Object(
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2 ** 31 }) }, { additionalProperties: false });
 
-const iso = (ms: number) => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 const subscriptionJson = (subscription: SubscriptionSummary): Static<typeof SubscriptionSchema> => ({
   ...subscription,

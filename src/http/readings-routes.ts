@@ -2,7 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { CURSOR_PATTERN, type HistoryService } from '../household/history-service.js';
 import { callerOf, ErrorReply } from './authenticate.js';
-import { Id, InvalidReply, iso, IsoTime, msOf } from './home-replies.js';
+import { Id, InvalidReply, IsoTime, msOf } from './home-replies.js';
+import { iso } from '../core/iso-time.js';
 
 /**
  * Reading history (issue 5, item 7), newest first, paged: `limit` per page, and `before` is the

@@ -7,6 +7,7 @@ import type { OnCallShift } from '../circle/on-call.js';
 import type { RotaCoverRow } from '../store/rota-repo.js';
 import { callerOf, ErrorReply } from './authenticate.js';
 import { roleMay } from './permissions.js';
+import { iso } from '../core/iso-time.js';
 
 /**
  * The on-call rota (issue 6, item 2): who answers first for which local hours and days.
@@ -81,7 +82,6 @@ const ShiftPatch = Type.Object(
 const CoverBody = Type.Object({ shiftId: Type.Integer({ minimum: 1, maximum: 2 ** 31 }), date: LocalDate, userId: UserId }, { additionalProperties: false });
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2 ** 31 }) }, { additionalProperties: false });
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 const shiftJson = (shift: OnCallShift): Static<typeof ShiftSchema> => ({
   id: shift.id,

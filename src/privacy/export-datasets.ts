@@ -1,5 +1,6 @@
 import { START_KEY, type ExportRepo, type ReadingKey } from '../store/export-repo.js';
 import { textCell, type CsvCell } from './csv.js';
+import { isoOrNull } from '../core/iso-time.js';
 
 /**
  * The person's records as an export shows them (issue 5, item 8): one declarative entry per data set,
@@ -22,7 +23,6 @@ export interface DatasetReader {
   pages(pageSize: number): Generator<ExportRow[]>;
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 function* keyset<Row, Key>(first: Key, page: (after: Key, limit: number) => Row[], keyOf: (row: Row) => Key, pageSize: number, toRow: (row: Row) => ExportRow): Generator<ExportRow[]> {
   let after = first;
@@ -52,7 +52,7 @@ export function exportReaders(repo: ExportRepo, deviceIdOf: (num: number) => str
       pages: (size) =>
         keyset(START_KEY, repo.fixes, readingKey, size, (r) => {
           const deviceId = deviceIdOf(r.device);
-          return { deviceId, at: r.at, json: { deviceId, at: iso(r.at), lat: r.lat, lon: r.lon, accuracyM: r.accuracyM }, csv: [deviceId, iso(r.at), r.lat, r.lon, r.accuracyM] };
+          return { deviceId, at: r.at, json: { deviceId, at: isoOrNull(r.at), lat: r.lat, lon: r.lon, accuracyM: r.accuracyM }, csv: [deviceId, isoOrNull(r.at), r.lat, r.lon, r.accuracyM] };
         }),
     },
     doors: {
@@ -60,7 +60,7 @@ export function exportReaders(repo: ExportRepo, deviceIdOf: (num: number) => str
       pages: (size) =>
         keyset(START_KEY, repo.doors, readingKey, size, (r) => {
           const deviceId = deviceIdOf(r.device);
-          return { deviceId, at: r.at, json: { deviceId, at: iso(r.at), open: r.open }, csv: [deviceId, iso(r.at), r.open] };
+          return { deviceId, at: r.at, json: { deviceId, at: isoOrNull(r.at), open: r.open }, csv: [deviceId, isoOrNull(r.at), r.open] };
         }),
     },
     pillbox: {
@@ -68,15 +68,15 @@ export function exportReaders(repo: ExportRepo, deviceIdOf: (num: number) => str
       pages: (size) =>
         keyset(START_KEY, repo.pillbox, readingKey, size, (r) => {
           const deviceId = deviceIdOf(r.device);
-          return { deviceId, at: r.at, json: { deviceId, at: iso(r.at), compartment: r.compartment, open: r.open }, csv: [deviceId, iso(r.at), r.compartment, r.open] };
+          return { deviceId, at: r.at, json: { deviceId, at: isoOrNull(r.at), compartment: r.compartment, open: r.open }, csv: [deviceId, isoOrNull(r.at), r.compartment, r.open] };
         }),
     },
     doses: {
       header: ['dose', 'date', 'status', 'at'],
       pages: (size) =>
         keyset({ dose: '', date: '' }, repo.doses, (r) => ({ dose: r.dose, date: r.date }), size, (r) => ({
-          json: { dose: r.dose, date: r.date, status: r.status, at: iso(r.at) },
-          csv: [r.dose, r.date, r.status, iso(r.at)],
+          json: { dose: r.dose, date: r.date, status: r.status, at: isoOrNull(r.at) },
+          csv: [r.dose, r.date, r.status, isoOrNull(r.at)],
         })),
     },
     alerts: {
@@ -92,10 +92,10 @@ export function exportReaders(repo: ExportRepo, deviceIdOf: (num: number) => str
             incidentId: r.incidentId,
             title: r.title,
             details: parseDetails(r.details),
-            raisedAt: iso(r.raisedAt),
-            acknowledgedAt: iso(r.acknowledgedAt),
+            raisedAt: isoOrNull(r.raisedAt),
+            acknowledgedAt: isoOrNull(r.acknowledgedAt),
             acknowledgedBy: r.acknowledgedBy,
-            resolvedAt: iso(r.resolvedAt),
+            resolvedAt: isoOrNull(r.resolvedAt),
             resolvedBy: r.resolvedBy,
             resolution: r.resolution,
           },
@@ -108,10 +108,10 @@ export function exportReaders(repo: ExportRepo, deviceIdOf: (num: number) => str
             r.incidentId,
             textCell(r.title),
             textCell(r.details),
-            iso(r.raisedAt),
-            iso(r.acknowledgedAt),
+            isoOrNull(r.raisedAt),
+            isoOrNull(r.acknowledgedAt),
             textCell(r.acknowledgedBy),
-            iso(r.resolvedAt),
+            isoOrNull(r.resolvedAt),
             textCell(r.resolvedBy),
             textCell(r.resolution),
           ],
@@ -125,23 +125,23 @@ export function exportReaders(repo: ExportRepo, deviceIdOf: (num: number) => str
             id: r.id,
             type: r.type,
             status: r.status,
-            openedAt: iso(r.openedAt),
-            lastAlertAt: iso(r.lastAlertAt),
-            acknowledgedAt: iso(r.acknowledgedAt),
+            openedAt: isoOrNull(r.openedAt),
+            lastAlertAt: isoOrNull(r.lastAlertAt),
+            acknowledgedAt: isoOrNull(r.acknowledgedAt),
             acknowledgedBy: r.acknowledgedBy,
-            closedAt: iso(r.closedAt),
+            closedAt: isoOrNull(r.closedAt),
             resolvedBy: r.resolvedBy,
             resolution: r.resolution,
           },
-          csv: [r.id, r.type, r.status, iso(r.openedAt), iso(r.lastAlertAt), iso(r.acknowledgedAt), textCell(r.acknowledgedBy), iso(r.closedAt), textCell(r.resolvedBy), textCell(r.resolution)],
+          csv: [r.id, r.type, r.status, isoOrNull(r.openedAt), isoOrNull(r.lastAlertAt), isoOrNull(r.acknowledgedAt), textCell(r.acknowledgedBy), isoOrNull(r.closedAt), textCell(r.resolvedBy), textCell(r.resolution)],
         })),
     },
     careNotes: {
       header: ['id', 'at', 'author', 'kind', 'text', 'incident', 'edited_at'],
       pages: (size) =>
         keyset(0, repo.careNotes, (r) => r.id, size, (r) => ({
-          json: { id: r.id, at: iso(r.at), author: r.author, kind: r.kind, text: r.text, incidentId: r.incidentId, editedAt: iso(r.editedAt) },
-          csv: [r.id, iso(r.at), textCell(r.author), r.kind, textCell(r.text), r.incidentId, iso(r.editedAt)],
+          json: { id: r.id, at: isoOrNull(r.at), author: r.author, kind: r.kind, text: r.text, incidentId: r.incidentId, editedAt: isoOrNull(r.editedAt) },
+          csv: [r.id, isoOrNull(r.at), textCell(r.author), r.kind, textCell(r.text), r.incidentId, isoOrNull(r.editedAt)],
         })),
     },
   };

@@ -3,8 +3,9 @@ import { formatDuration, parseDuration } from '../core/duration.js';
 import type { Reading } from '../core/readings.js';
 import { episodeKey, openEpisodes } from './episode-key.js';
 import { isExitDoor } from './exit-door.js';
-import { atNight, localClock, nightWindow } from './night-window.js';
+import { atNight, nightWindow } from './night-window.js';
 import type { Rule, RuleView } from './rule.js';
+import { localClock } from '../core/local-time.js';
 
 /**
  * Door open too long (DESIGN.md, "Rule semantics"): an exit door stays open past `doorOpenTooLong` →

@@ -1,6 +1,6 @@
 import type { Medication } from '../core/household.js';
 import { parseDuration } from '../core/duration.js';
-import { addDays, clockMinutes, localDate, localParts, weekdayOf, zonedInstant } from '../core/local-time.js';
+import { addDays, clockMinutes, localDate, weekdayOf, zonedInstant } from '../core/local-time.js';
 import type { PillboxReading } from '../core/readings.js';
 
 /**
@@ -253,8 +253,3 @@ export function slugOf(window: DoseWindow, medications: readonly Medication[], s
   return slugs[medications.indexOf(window.medication)] ?? baseSlug(window.medication.name);
 }
 
-/** "HH:MM" on the home's clock, for people reading an alert. */
-export function localClock(at: number, timezone: string): string {
-  const p = localParts(at, timezone);
-  return `${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
-}

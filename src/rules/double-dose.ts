@@ -6,7 +6,6 @@ import {
   doseSlots,
   doseSlugs,
   FUMBLE_MS,
-  localClock,
   openingsFor,
   opensDose,
   slugOf,
@@ -15,6 +14,7 @@ import {
   type DoseWindow,
 } from './dose-schedule.js';
 import type { Rule, RuleView } from './rule.js';
+import { localClock } from '../core/local-time.js';
 
 /**
  * Possible double dose (DESIGN.md, "Rule semantics"): a second opening of the dose's compartment (of

@@ -1,5 +1,5 @@
 import { nothing, type RuleOutcome } from '../core/alerts.js';
-import { addDays, clockMinutes, localDate, localParts, zonedInstant } from '../core/local-time.js';
+import { addDays, clockMinutes, localClock, localDate, zonedInstant } from '../core/local-time.js';
 import type { Reading } from '../core/readings.js';
 import type { Rule, RuleView } from './rule.js';
 
@@ -47,11 +47,6 @@ function periodOn(date: string, since: string, by: string, timezone: string): Pe
   };
 }
 
-function hhmm(at: number, timezone: string): string {
-  const p = localParts(at, timezone);
-  return `${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
-}
-
 function isOpening(reading: Reading): boolean {
   return (reading.kind === 'door' || reading.kind === 'pillbox') && reading.open;
 }
@@ -71,7 +66,7 @@ export const inactivityRule: Rule = {
       const by = numberDetail(alert.details, 'by');
       const dayEnd = numberDetail(alert.details, 'dayEnd');
       if (by === undefined || dayEnd === undefined || reading.at <= by || reading.at >= dayEnd) continue;
-      outcome.clear.push({ key: alert.key, at: view.now, reason: `${reading.kind === 'door' ? 'a door' : 'the pill box'} opened at ${hhmm(reading.at, view.timezone)}` });
+      outcome.clear.push({ key: alert.key, at: view.now, reason: `${reading.kind === 'door' ? 'a door' : 'the pill box'} opened at ${localClock(reading.at, view.timezone)}` });
     }
     return outcome;
   },

@@ -2,9 +2,9 @@ import { nothing, type AlertClearance, type AlertDraft, type RuleOutcome } from 
 import type { HouseholdDevice, Zone } from '../core/household.js';
 import type { Reading } from '../core/readings.js';
 import { episodeKey, openEpisodes, type OpenEpisode } from './episode-key.js';
-import { localClock } from './night-window.js';
 import type { Rule, RuleView } from './rule.js';
 import { placeFix, trackerZoneState, type PlacedFix } from './zone-state.js';
+import { localClock } from '../core/local-time.js';
 
 /**
  * Left safe zone (DESIGN.md, "Rule semantics"): a tracker's fix is outside every zone by more than its

@@ -7,7 +7,6 @@ import {
   doseSlugs,
   LATE_LIMIT_MS,
   lateTaking,
-  localClock,
   openingsFor,
   opensDose,
   slugOf,
@@ -16,6 +15,7 @@ import {
   type DoseWindow,
 } from './dose-schedule.js';
 import type { Rule, RuleView } from './rule.js';
+import { localClock } from '../core/local-time.js';
 
 /**
  * Missed dose (DESIGN.md, "Rule semantics"): no opening of the dose's compartment (any opening, for a

@@ -2,8 +2,9 @@ import { nothing, type RuleOutcome } from '../core/alerts.js';
 import type { Reading } from '../core/readings.js';
 import { repeatsOpenDoor, isExitDoor } from './exit-door.js';
 import { episodeKey } from './episode-key.js';
-import { atNight, localClock, localDateTime, nightWindow } from './night-window.js';
+import { atNight, localDateTime, nightWindow } from './night-window.js';
 import type { Rule, RuleView } from './rule.js';
+import { localClock } from '../core/local-time.js';
 
 /**
  * Night exit (DESIGN.md, "Rule semantics"): an exit door opens inside the night window → urgent

@@ -1,5 +1,5 @@
 import type { Household } from '../core/household.js';
-import { clockMinutes, inDailyWindow, localDate, localMinutes } from '../core/local-time.js';
+import { clockMinutes, inDailyWindow, localClock, localDate, localMinutes } from '../core/local-time.js';
 
 /** The night window as minutes since local midnight; it may span midnight. */
 export interface NightWindow {
@@ -24,11 +24,6 @@ export function atNight(window: NightWindow, at: number, timeZone: string): bool
   return inDailyWindow(localMinutes(at, timeZone), window.start, window.end);
 }
 
-/** "HH:MM" on the home's clock, for people reading an alert. */
-export function localClock(at: number, timeZone: string): string {
-  const minutes = localMinutes(at, timeZone);
-  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
-}
 
 /** "YYYY-MM-DD HH:MM" on the home's clock. */
 export function localDateTime(at: number, timeZone: string): string {

@@ -3,9 +3,9 @@ import { formatDuration, parseDuration } from '../core/duration.js';
 import type { HouseholdDevice } from '../core/household.js';
 import type { Reading } from '../core/readings.js';
 import { episodeKey, openEpisodes } from './episode-key.js';
-import { localClock } from './night-window.js';
 import type { Rule, RuleView } from './rule.js';
 import { trackerZoneState } from './zone-state.js';
+import { localClock } from '../core/local-time.js';
 
 /**
  * Tracker silent (DESIGN.md, "Rule semantics" and principle 1: "a silent sensor is itself an alert";

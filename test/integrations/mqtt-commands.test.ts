@@ -1,17 +1,14 @@
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import type { AlertDraft } from '../../src/core/alerts.js';
-import { createHub, type Hub } from '../../src/hub.js';
 import type { AlertRow } from '../../src/store/alerts-repo.js';
 import { COMMAND_RESULT_TOPIC } from '../../src/integrations/home-assistant.js';
 import type { CommandResult } from '../../src/integrations/mqtt-commands.js';
-import { testHousehold } from '../support/households.js';
 import { connectClient, stillConnected } from '../support/mqtt-clients.js';
 import { recordingLogger } from '../support/recording-logger.js';
-import { testDataDir, testHubConfig, type TestHub } from '../support/test-hub.js';
+import { startTestHub, type TestHub } from '../support/test-hub.js';
 import { watch, type Watcher } from './mqtt-watch.js';
 
 const run = promisify(execFile);
@@ -25,34 +22,13 @@ const run = promisify(execFile);
  * one turn: the very pattern aedes drops a message on (DESIGN.md "Pitfalls", upstream #994, #955;
  * see broker.ts, neverDuplicate). The first test fails if the changed alert does not arrive.
  */
-interface LoggedHub extends Pick<TestHub, 'mqttUrl' | 'mqttPort' | 'credential'> {
-  hub: Hub;
-  lines: Array<{ level: string; msg: string }>;
-  stop(): Promise<void>;
-}
+type LoggedHub = TestHub & { lines: Array<{ level: string; msg: string }> };
 
 /** The test hub, with every log line kept (to see that refusals are logged once, not once each). */
 async function startLoggedHub(): Promise<LoggedHub> {
-  const dataDir = testDataDir();
   const lines: LoggedHub['lines'] = [];
-  const hub = await createHub({ config: testHubConfig(dataDir, 'debug'), log: recordingLogger((level, msg) => lines.push({ level, msg: msg ?? '' })) });
-  hub.household.import(testHousehold());
-  const { mqttPort } = await hub.start();
-  return {
-    hub,
-    lines,
-    mqttPort,
-    mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
-    credential(id) {
-      const credential = hub.credentials.reveal(id);
-      if (credential === undefined) throw new Error(`no credential for ${id}`);
-      return credential;
-    },
-    async stop() {
-      await hub.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  const t = await startTestHub({ config: (config) => (config.log.level = 'debug'), log: recordingLogger((level, msg) => lines.push({ level, msg: msg ?? '' })) });
+  return Object.assign(t, { lines });
 }
 
 let raised = 0;

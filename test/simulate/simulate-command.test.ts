@@ -1,25 +1,13 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scenarios } from '../../src/simulate/scenarios.js';
-import { cliScript } from '../support/hub-process.js';
+import { runCli } from '../support/hub-process.js';
 import { startTestHub, testDataDir, type TestHub } from '../support/test-hub.js';
 import { doorRows, mixedHousehold, positionRows, refusedReadings, statusOf, traccarHousehold, zoneRadiusM, home } from './simulate-support.js';
 import { distanceM } from '../../src/ingest/gps-hygiene.js';
 
 /** `homeward simulate` as a script runs it: the built CLI in a child process, against a hub in this process. */
 
-const execFileAsync = promisify(execFile);
-
-async function homeward(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [cliScript, ...args], { env: { ...process.env, HOMEWARD_LOG_LEVEL: 'warn', ...env }, timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const homeward = (args: string[], env: Record<string, string> = {}) => runCli(args, { HOMEWARD_LOG_LEVEL: 'warn', ...env }, { timeoutMs: 30_000 });
 
 const hubs: TestHub[] = [];
 afterEach(async () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { defaultConfig, type HubConfig } from '../../src/config.js';
 import type { Household } from '../../src/core/household.js';
+import type { Logger } from '../../src/core/logger.js';
 import { createHub, type Hub } from '../../src/hub.js';
 import type { DeviceCredential } from '../../src/household/credentials.js';
 import { testHousehold } from './households.js';
@@ -36,11 +37,13 @@ export function testHubConfig(dataDir: string, logLevel: HubConfig['log']['level
   return config;
 }
 
-export async function startTestHub(options: { household?: Household; config?: (config: HubConfig) => void; dataDir?: string } = {}): Promise<TestHub> {
+export async function startTestHub(
+  options: { household?: Household; config?: (config: HubConfig) => void; dataDir?: string; log?: Logger } = {},
+): Promise<TestHub> {
   const dataDir = options.dataDir ?? testDataDir();
   const config = testHubConfig(dataDir, 'silent');
   options.config?.(config);
-  const hub = await createHub({ config, log: pino({ level: config.log.level }) });
+  const hub = await createHub({ config, log: options.log ?? pino({ level: config.log.level }) });
   hub.household.import(options.household ?? testHousehold());
   const { mqttPort } = await hub.start();
   await hub.http.listen({ port: 0, host: '127.0.0.1' });
