@@ -32,6 +32,18 @@ export const ConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /**
+     * The dashboard's map (issue 8). `tiles` is a Leaflet tile URL template ({z}/{x}/{y}); empty
+     * means no background tiles (zones and tracks still draw), for a hub that must not ask a tile
+     * server about the neighbourhood. Tile requests go from the viewer's browser, not the hub.
+     */
+    map: Type.Object(
+      {
+        tiles: Type.Union([Type.Literal(''), Type.String({ pattern: '^https://[^\\s"\']+\\{z\\}[^\\s"\']*$' })]),
+        attribution: Type.String({ maxLength: 300 }),
+      },
+      { additionalProperties: false },
+    ),
     http: Type.Object(
       {
         port: Port,
@@ -103,6 +115,7 @@ export function defaultConfig(): HubConfig {
   return {
     dataDir: './data',
     host: '0.0.0.0',
+    map: { tiles: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png', attribution: '© OpenStreetMap contributors' },
     http: { port: 8080, trustedProxies: [] },
     mqtt: {
       port: 1883,
@@ -124,6 +137,7 @@ const environment: Array<{ name: string; path: string[]; type: 'string' | 'port'
   { name: 'HOMEWARD_HOST', path: ['host'], type: 'string' },
   { name: 'HOMEWARD_PUBLIC_URL', path: ['publicUrl'], type: 'string' },
   { name: 'HOMEWARD_PUSH_CONTACT', path: ['push', 'contact'], type: 'string' },
+  { name: 'HOMEWARD_MAP_TILES', path: ['map', 'tiles'], type: 'string' },
   { name: 'HOMEWARD_HTTP_PORT', path: ['http', 'port'], type: 'port' },
   { name: 'HOMEWARD_MQTT_PORT', path: ['mqtt', 'port'], type: 'port' },
   { name: 'HOMEWARD_MQTT_URL', path: ['mqtt', 'url'], type: 'string' },

@@ -367,6 +367,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       clock: () => clockHealth.finding(),
     },
     push: { vapid: () => ({ publicKey: webPush.publicKey, off: webPush.off }), acknowledgeByToken: (token) => webPush.acknowledgeByToken(token) },
+    dashboard: { map: config.map },
   });
   broker.attachWebSocket(http.server);
 

@@ -118,7 +118,8 @@ export const ingestRoutes: FastifyPluginAsync<{ services: IngestHttpServices }> 
   app.post('/ingest/osmand', { config: { public: true }, bodyLimit: 16 * 1024, schema: osmandSchema }, osmand);
   // Traccar's own server answers OsmAnd on its root path too; some trackers only let you set host and port.
   app.get('/', { config: { public: true }, schema: { ...osmandSchema, hide: true, response: { ...osmandSchema.response, 404: ErrorReply } } }, async (request, reply) => {
-    if (Object.keys((request.query ?? {}) as object).length === 0) return reply.code(404).send({ error: 'not found' });
+    // Without a query this is a person opening the hub's address: the dashboard answers.
+    if (Object.keys((request.query ?? {}) as object).length === 0) return reply.callNotFound();
     return osmand(request, reply);
   });
 };

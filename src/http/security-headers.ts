@@ -10,23 +10,28 @@ import type { FastifyInstance } from 'fastify';
  * (directly, or via a trusted proxy's X-Forwarded-Proto): sent over plain HTTP it would be ignored,
  * and a hub reached by LAN address must not promise HTTPS it cannot keep.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "manifest-src 'self'",
-  "worker-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+export function contentSecurityPolicy(imageOrigins: readonly string[] = []): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    // Leaflet, uPlot and Preact style through the CSSOM (element.style), which style-src does not govern.
+    "style-src 'self'",
+    // Map tiles come from the configured tile server (config map.tiles), and from nowhere else.
+    ['img-src', "'self'", 'data:', ...imageOrigins].join(' '),
+    "font-src 'self'",
+    "connect-src 'self'",
+    "manifest-src 'self'",
+    "worker-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
 const ALWAYS: Record<string, string> = {
-  'content-security-policy': CONTENT_SECURITY_POLICY,
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
@@ -38,8 +43,10 @@ const ALWAYS: Record<string, string> = {
 export const HSTS = 'max-age=31536000';
 
 /** Adds the headers on the root instance, so every route, plugin, 404 and error reply carries them. */
-export function installSecurityHeaders(app: FastifyInstance): void {
+export function installSecurityHeaders(app: FastifyInstance, options: { imageOrigins?: readonly string[] } = {}): void {
+  const policy = contentSecurityPolicy(options.imageOrigins);
   app.addHook('onSend', async (request, reply, payload) => {
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', policy);
     for (const [name, value] of Object.entries(ALWAYS)) if (!reply.hasHeader(name)) reply.header(name, value);
     if (request.protocol === 'https') reply.header('strict-transport-security', HSTS);
     // Answers about people and sessions must not sit in a browser's or a proxy's cache.

@@ -11,6 +11,7 @@ import type { AuditRepo } from '../store/audit-repo.js';
 import { authRoutes } from './auth-routes.js';
 import { installAuthentication } from './authenticate.js';
 import { installErrorReplies } from './error-replies.js';
+import { installDashboard, tileOrigin, type DashboardOptions } from './dashboard-routes.js';
 import { installSecurityHeaders } from './security-headers.js';
 import { SESSION_COOKIE } from './session-cookie.js';
 import { setupRoutes } from './setup-routes.js';
@@ -46,6 +47,8 @@ export interface HttpServices {
   api: { care: CareRouteServices; circle: CircleRouteServices; home: HomeRouteServices };
   /** Web Push (issue 7): the VAPID key, "I'm on it" by action token, the service worker. */
   push: PushHttpServices;
+  /** The dashboard's built files and the map settings written into its page (issue 8). */
+  dashboard: DashboardOptions;
 }
 
 /** Sessions, tokens, log-in and setup (issue 5), built by the hub. */
@@ -72,7 +75,8 @@ export async function buildServer(services: HttpServices): Promise<FastifyInstan
   // Before swagger and every route: the authentication hook documents each protected route's
   // 401/403 answers as the route is added, and the headers apply to every answer, 404s included.
   const secureCookies = (request: FastifyRequest) => services.publicUrl?.startsWith('https:') === true || request.protocol === 'https';
-  installSecurityHeaders(app);
+  const tiles = tileOrigin(services.dashboard.map.tiles);
+  installSecurityHeaders(app, { imageOrigins: tiles === undefined ? [] : [tiles] });
   installErrorReplies(app);
   installAuthentication(app, { sessions: services.accounts.sessions, apiTokens: services.accounts.apiTokens, secureCookies }, services.log.child({ module: 'auth' }));
 
@@ -104,5 +108,6 @@ export async function buildServer(services: HttpServices): Promise<FastifyInstan
   await app.register(pushRoutes, { services: services.push });
 
   app.get('/api/docs', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  installDashboard(app, services.dashboard);
   return app;
 }

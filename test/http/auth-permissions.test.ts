@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { roles } from '../../src/accounts/roles.js';
 import { permissions, roleMay } from '../../src/http/permissions.js';
-import { CONTENT_SECURITY_POLICY } from '../../src/http/security-headers.js';
+import { CONTENT_SECURITY_POLICY, contentSecurityPolicy } from '../../src/http/security-headers.js';
 import { GOOD_PASSWORD, startAccountsHub, type AccountsHub } from '../accounts/accounts-hub.js';
 
 /** The permission table, deny by default, and the headers every answer carries (issue 5, items 5 and 6). */
@@ -101,7 +101,8 @@ describe('security headers', () => {
     expect(headers['x-content-type-options'], what).toBe('nosniff');
     expect(headers['referrer-policy'], what).toBe('no-referrer');
     expect(headers['x-frame-options'], what).toBe('DENY');
-    expect(headers['content-security-policy'], what).toBe(CONTENT_SECURITY_POLICY);
+    // The default map tiles are OpenStreetMap's: their origin, and no other, may serve images.
+    expect(headers['content-security-policy'], what).toBe(contentSecurityPolicy(['https://tile.openstreetmap.org']));
   };
 
   it('are on every answer: success, 401, 403, 404, validation errors, metrics and ingest', async () => {
@@ -138,5 +139,22 @@ describe('security headers', () => {
     expect(viaProxy.headers['strict-transport-security']).toBe('max-age=31536000');
     const forged = await t.hub.http.inject({ method: 'GET', url: '/api/health', remoteAddress: '203.0.113.7', headers: { 'x-forwarded-proto': 'https' } });
     expect(forged.headers['strict-transport-security']).toBeUndefined();
+  });
+});
+
+describe('the dashboard page', () => {
+  it('allows images from the configured tile server only, and from none when tiles are off', async () => {
+    const withTiles = await startAccountsHub({ config: (config) => (config.map = { tiles: 'https://{s}.tiles.example.net/{z}/{x}/{y}.png', attribution: 'Example' }) });
+    const withoutTiles = await startAccountsHub({ config: (config) => (config.map = { tiles: '', attribution: '' }) });
+    try {
+      const page = await withTiles.hub.http.inject({ method: 'GET', url: '/incidents/abc' });
+      expect(page.headers['content-security-policy']).toContain("img-src 'self' data: https://*.tiles.example.net;");
+      const bare = await withoutTiles.hub.http.inject({ method: 'GET', url: '/' });
+      expect(bare.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+      expect(CONTENT_SECURITY_POLICY).toContain("img-src 'self' data:;");
+    } finally {
+      await withTiles.stop();
+      await withoutTiles.stop();
+    }
   });
 });

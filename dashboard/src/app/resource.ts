@@ -1,0 +1,90 @@
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { apiUrl, api, ApiError } from '../api/client';
+import type { ApiPath, Reply } from '../api/types';
+import { recall, remember } from './last-known';
+import { onLive, onReconnect, type LiveKind } from './live';
+
+/**
+ * One GET the screen shows, kept current: fetched on mount, fetched again when a live event of a
+ * listed kind arrives (coalesced), and remembered for the offline view. When the hub cannot be
+ * reached the last known value stays on screen with `stale` set and when it was fetched.
+ */
+export interface Resource<T> {
+  data: T | undefined;
+  error: ApiError | undefined;
+  loading: boolean;
+  /** The data shown is not current: it is what this device last fetched, at `fetchedAt`. */
+  stale: boolean;
+  fetchedAt: number | undefined;
+  reload(): Promise<void>;
+}
+
+export interface ResourceOptions {
+  params?: Record<string, string | number>;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** Live event kinds that change this resource. */
+  on?: readonly LiveKind[];
+  /** Skip fetching (a screen that needs a value first). */
+  enabled?: boolean;
+  /** Not kept for the offline view (location on a shared device, audited reads). */
+  remember?: boolean;
+}
+
+const COALESCE_MS = 150;
+
+export function useResource<P extends ApiPath>(path: P, options: ResourceOptions = {}): Resource<Reply<P>> {
+  const url = apiUrl(path, options.params, options.query);
+  const enabled = options.enabled ?? true;
+  const keep = options.remember ?? true;
+  const cached = keep ? recall<Reply<P>>(url) : undefined;
+  const [state, setState] = useState<Omit<Resource<Reply<P>>, 'reload'>>({
+    data: cached?.value,
+    error: undefined,
+    loading: enabled,
+    stale: cached !== undefined,
+    fetchedAt: cached?.fetchedAt,
+  });
+  const current = useRef(url);
+  current.current = url;
+
+  const reload = useCallback(async () => {
+    if (!enabled) return;
+    const asked = url;
+    try {
+      const data = await api.get(path, { ...(options.params ? { params: options.params } : {}), ...(options.query ? { query: options.query } : {}) });
+      if (current.current !== asked) return;
+      const fetchedAt = Date.now();
+      if (keep) remember(asked, data, fetchedAt);
+      setState({ data, error: undefined, loading: false, stale: false, fetchedAt });
+    } catch (error) {
+      if (current.current !== asked) return;
+      const problem = error instanceof ApiError ? error : new ApiError(0, 'failed', String(error));
+      setState((previous) => ({ ...previous, error: problem, loading: false, stale: previous.data !== undefined }));
+    }
+  }, [url, enabled, keep]);
+
+  useEffect(() => {
+    const remembered = keep ? recall<Reply<P>>(url) : undefined;
+    setState({ data: remembered?.value, error: undefined, loading: enabled, stale: remembered !== undefined, fetchedAt: remembered?.fetchedAt });
+    void reload();
+  }, [reload]);
+
+  const kinds = (options.on ?? []).join(',');
+  useEffect(() => {
+    if (kinds === '') return undefined;
+    const wanted = new Set(kinds.split(','));
+    let timer: number | undefined;
+    const soon = () => {
+      if (timer === undefined) timer = window.setTimeout(() => ((timer = undefined), void reload()), COALESCE_MS);
+    };
+    const offLive = onLive((kind) => wanted.has(kind) && soon());
+    const offReconnect = onReconnect(soon);
+    return () => {
+      offLive();
+      offReconnect();
+      if (timer !== undefined) window.clearTimeout(timer);
+    };
+  }, [kinds, reload]);
+
+  return { ...state, reload };
+}
