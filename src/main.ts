@@ -86,9 +86,14 @@ export async function runHub(argv: string[]): Promise<void> {
   // The demo (and the MQTT client it needs) is loaded only when asked for: it costs memory on a Pi.
   const demoModule = values.demo ? await import('./simulate/demo-home.js') : undefined;
   if (values.demo) hub.household.import((await import('./simulate/demo-household.js')).demoHousehold);
+  // Before start, so there is an owner and no setup link: the demo is for looking around at once.
+  const demoSignIn = values.demo ? await (await import('./simulate/demo-circle.js')).seedDemoCircle(hub) : undefined;
   const { mqttPort } = await hub.start();
   const httpAddress = await hub.http.listen({ port: config.http.port, host: config.host });
   log.info({ mqttPort, http: httpAddress, dataDir: config.dataDir }, `Homeward is running: MQTT on port ${mqttPort}, dashboard at ${httpAddress}`);
+  if (demoSignIn !== undefined) {
+    log.info({ demoSignIn }, `Demo: open ${httpAddress} and sign in as ${demoSignIn.email} with the password "${demoSignIn.password}"`);
+  }
 
   if (demoModule !== undefined) {
     const running = hub;

@@ -79,6 +79,8 @@ describe('loadConfig environment variables (DESIGN.md, "Public contract")', () =
     { name: 'HOMEWARD_PUSH_CONTACT', value: 'mailto:anna@example.org', edit: (c) => (c.push = { contact: 'mailto:anna@example.org' }) },
     { name: 'HOMEWARD_TRUSTED_PROXIES', value: ' 10.0.0.1, ,::1 ', edit: (c) => (c.http.trustedProxies = ['10.0.0.1', '::1']) },
     { name: 'HOMEWARD_LOG_LEVEL', value: 'debug', edit: (c) => (c.log.level = 'debug') },
+    { name: 'HOMEWARD_MAP_TILES', value: 'https://{s}.tiles.example.net/{z}/{x}/{y}.png', edit: (c) => (c.map.tiles = 'https://{s}.tiles.example.net/{z}/{x}/{y}.png') },
+    { name: 'HOMEWARD_MAP_TILES', value: '', edit: () => undefined },
   ];
   it.each(cases)('$name=$value sets only its own key', ({ name, value, edit }) => {
     expect(loadConfig({ env: { [name]: value } })).toEqual(expected(edit));
@@ -157,6 +159,10 @@ describe('loadConfig refuses invalid configuration with HW_CONFIG_INVALID', () =
     { env: { HOMEWARD_PUBLIC_URL: 'mum.example.org' }, mentions: ['HOMEWARD_PUBLIC_URL', '"mum.example.org"'] },
     { env: { HOMEWARD_PUSH_CONTACT: 'anna@example.org' }, mentions: ['HOMEWARD_PUSH_CONTACT', '"anna@example.org"'] },
     { env: { HOMEWARD_LOG_LEVEL: 'loud' }, mentions: ['HOMEWARD_LOG_LEVEL', '"loud"'] },
+    // Tiles only over HTTPS (the dashboard may be HTTPS; mixed content is blocked), and only a template.
+    { env: { HOMEWARD_MAP_TILES: 'http://tiles.example.net/{z}/{x}/{y}.png' }, mentions: ['HOMEWARD_MAP_TILES', 'http://tiles.example.net'] },
+    { env: { HOMEWARD_MAP_TILES: 'https://tiles.example.net/map.png' }, mentions: ['HOMEWARD_MAP_TILES'] },
+    { env: { HOMEWARD_MAP_TILES: 'https://tiles.example.net/{z}/"><script>' }, mentions: ['HOMEWARD_MAP_TILES'] },
   ];
   it.each(envCases)('$env', ({ env, mentions }) => {
     const error = configError({ env });

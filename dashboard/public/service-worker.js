@@ -119,7 +119,45 @@ function afterAcknowledge(status) {
   return { title: 'Could not say “I’m on it”', body: 'Homeward could not be reached. Respond on the alert’s page.', open: true };
 }
 
-const homewardServiceWorker = { dashboardPath, readPush, notificationFor, clickPlan, acknowledgeRequest, afterAcknowledge };
+/*
+ * The offline shell (issue 8): the page, its hashed scripts and styles, the icons and the manifest
+ * are kept in one cache, so the dashboard opens without the hub and shows the last known state the
+ * page itself keeps (dashboard/src/app/last-known.ts), marked stale. API answers are never cached
+ * here: they are about a person, and the page decides what it remembers and forgets at sign-out.
+ */
+const SHELL_CACHE = 'homeward-shell-v1';
+const SHELL_FILES = ['/', '/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-192.png', '/icons/apple-touch-icon.png'];
+
+/**
+ * The scripts and styles a page loads (Vite's hashed /assets/ files), read off its HTML.
+ * @param {string} html
+ * @returns {string[]}
+ */
+function assetsOf(html) {
+  const found = new Set();
+  for (const match of html.matchAll(/(?:src|href)="(\/assets\/[^"?#]+)[^"]*"/g)) found.add(match[1]);
+  return [...found];
+}
+
+/**
+ * How a GET is answered: the shell for page navigations (network first, so an updated hub is
+ * picked up), the cache first for hashed assets (their names change with their content), and the
+ * network alone for everything else (the API, live events, ingest, the worker itself).
+ * @param {{ method: string, mode: string, url: string }} request
+ * @param {string} origin
+ * @returns {'page' | 'asset' | 'network'}
+ */
+function fetchPlan(request, origin) {
+  if (request.method !== 'GET') return 'network';
+  const url = new URL(request.url);
+  if (url.origin !== origin) return 'network';
+  if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/ingest/') || url.pathname === '/metrics' || url.pathname === '/service-worker.js') return 'network';
+  if (request.mode === 'navigate') return 'page';
+  if (url.pathname.startsWith('/assets/') || SHELL_FILES.includes(url.pathname)) return 'asset';
+  return 'network';
+}
+
+const homewardServiceWorker = { dashboardPath, readPush, notificationFor, clickPlan, acknowledgeRequest, afterAcknowledge, assetsOf, fetchPlan, SHELL_CACHE };
 /** @type {any} */ (globalThis).homewardServiceWorker = homewardServiceWorker;
 
 const scope = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
@@ -137,6 +175,47 @@ async function openPage(url) {
   }
   return scope.clients.openWindow(url);
 }
+
+/** Fetches the page and everything it loads into the shell cache; the old shell's assets go. */
+async function keepShell() {
+  const cache = await caches.open(SHELL_CACHE);
+  const page = await fetch('/', { cache: 'no-cache', credentials: 'omit' });
+  if (!page.ok) return;
+  const html = await page.clone().text();
+  const assets = assetsOf(html);
+  await cache.put('/', page);
+  await cache.addAll([...SHELL_FILES.filter((file) => file !== '/'), ...assets]);
+  const keep = new Set([...SHELL_FILES, ...assets]);
+  for (const request of await cache.keys()) if (!keep.has(new URL(request.url).pathname)) await cache.delete(request);
+}
+
+scope.addEventListener('install', (event) => {
+  // A shell that cannot be fetched now (hub restarting) is fetched again on the next page load.
+  event.waitUntil(keepShell().catch(() => undefined).then(() => scope.skipWaiting()));
+});
+
+scope.addEventListener('activate', (event) => {
+  event.waitUntil(scope.clients.claim());
+});
+
+scope.addEventListener('fetch', (event) => {
+  const plan = fetchPlan(event.request, scope.location.origin);
+  if (plan === 'network') return;
+  if (plan === 'asset') {
+    event.respondWith(caches.match(event.request).then((hit) => hit ?? fetch(event.request)));
+    return;
+  }
+  event.respondWith(
+    fetch(event.request).then(
+      (response) => {
+        // A fresh page may name new assets: refresh the shell behind it.
+        if (response.ok) event.waitUntil(keepShell().catch(() => undefined));
+        return response;
+      },
+      async () => (await caches.match('/', { cacheName: SHELL_CACHE })) ?? Response.error(),
+    ),
+  );
+});
 
 scope.addEventListener('push', (event) => {
   /** @type {unknown} */

@@ -79,6 +79,8 @@ const quietDay = (() => {
   const steps: ScenarioStep[] = [
     { atS: t('06:30'), role: 'tracker', action: { fix: home1 }, battery: 96 },
     { atS: t('07:05'), role: 'tracker', action: { fix: home2 }, battery: 95 },
+    // The door sensor's periodic report: closed, as it was all night (the dashboard shows the state at once).
+    { atS: t('07:06'), role: 'exitDoor', action: { door: 'closed' }, battery: 92 },
     { atS: t('07:55'), role: 'pillbox', action: { pillbox: { dose: 'morning', open: true } }, battery: 88 },
     { atS: t('07:56'), role: 'pillbox', action: { pillbox: { dose: 'morning', open: false } } },
     // Out to the doorstep for the milk.

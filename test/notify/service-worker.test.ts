@@ -169,3 +169,30 @@ describe('service worker', () => {
     expect(worker.clickPlan('acknowledge', { url: '//evil.example', acknowledge: null })).toEqual({ kind: 'open', url: '/' });
   });
 });
+
+describe('service worker: the offline shell', () => {
+  const shell = () =>
+    loadWorker().worker as unknown as {
+      assetsOf(html: string): string[];
+      fetchPlan(request: { method: string; mode: string; url: string }, origin: string): 'page' | 'asset' | 'network';
+    };
+
+  it('keeps the scripts and styles the built page loads', () => {
+    const html = readFileSync(path.join(import.meta.dirname, '../../dashboard/dist/index.html'), 'utf8');
+    const assets = shell().assetsOf(html);
+    expect(assets.some((asset) => /^\/assets\/.+\.js$/.test(asset))).toBe(true);
+    expect(assets.some((asset) => /^\/assets\/.+\.css$/.test(asset))).toBe(true);
+    expect(shell().assetsOf('<script src="https://cdn.example/x.js"></script><link href="/assets/a.css?v=1">')).toEqual(['/assets/a.css']);
+  });
+
+  it('answers pages from the network first, hashed assets from the cache, and never caches the API', () => {
+    const plan = (url: string, mode = 'cors', method = 'GET') => shell().fetchPlan({ url: `${ORIGIN}${url}`, mode, method }, ORIGIN);
+    expect(plan('/incidents/i1', 'navigate')).toBe('page');
+    expect(plan('/', 'navigate')).toBe('page');
+    expect(plan('/assets/index-abc.js')).toBe('asset');
+    expect(plan('/icons/icon.svg')).toBe('asset');
+    for (const url of ['/api/incidents', '/api/events', '/api/positions/latest', '/ingest/osmand?id=1', '/metrics', '/service-worker.js']) expect(plan(url, 'navigate'), url).toBe('network');
+    expect(plan('/assets/index-abc.js', 'cors', 'POST')).toBe('network');
+    expect(shell().fetchPlan({ url: 'https://tile.openstreetmap.org/1/1/1.png', mode: 'no-cors', method: 'GET' }, ORIGIN)).toBe('network');
+  });
+});

@@ -21,8 +21,10 @@ export const DESKTOP = { width: 1280, height: 860 } as const;
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ARTIFACTS = path.join(here, '..', 'artifacts');
 
+export const CHROMIUM = process.env.HOMEWARD_CHROMIUM ?? '/usr/bin/chromium';
+
 export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.HOMEWARD_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
 }
 
 export interface Watched {
