@@ -18,5 +18,7 @@ export default defineConfig({
     assetsInlineLimit: 0,
     reportCompressedSize: false,
   },
+  // `npm run dashboard:dev`: the API (live events included) from a hub running on this machine.
+  server: { proxy: { '/api': 'http://127.0.0.1:8080', '/service-worker.js': 'http://127.0.0.1:8080' } },
   logLevel: 'warn',
 });

@@ -1,6 +1,6 @@
 // @ts-check
 /// <reference lib="webworker" />
-/* global self, fetch, URL */
+/* global self, fetch, URL, caches, Response */
 'use strict';
 
 /**

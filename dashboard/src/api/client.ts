@@ -32,16 +32,22 @@ export interface RequestOptions<P extends ApiPath, M extends Method> {
 }
 
 let csrfToken = '';
-const sessionEndedListeners = new Set<() => void>();
+const sessionEndedListeners = new Set<(reason: string | undefined) => void>();
+let endReason: string | undefined;
 
 export function setCsrfToken(token: string): void {
   csrfToken = token;
 }
 
 /** Called when the hub says the session is over (401), so the app can ask to sign in again. */
-export function onSessionEnded(listener: () => void): () => void {
+export function onSessionEnded(listener: (reason: string | undefined) => void): () => void {
   sessionEndedListeners.add(listener);
   return () => sessionEndedListeners.delete(listener);
+}
+
+/** Why the next 401 happened, when the hub said so beforehand (the live stream's `end` event). */
+export function explainNextSessionEnd(reason: string | undefined): void {
+  endReason = reason;
 }
 
 /** '/api/incidents/{id}' with {id: 'x'} → '/api/incidents/x', plus the query string. */
@@ -79,7 +85,11 @@ export async function request<P extends ApiPath, M extends Method>(method: M, pa
   const json: unknown = text === '' ? undefined : safeJson(text);
   if (response.ok) return json as Reply<P, M>;
   const problem = (json ?? {}) as Partial<ProblemReply>;
-  if (response.status === 401 && !path.startsWith('/api/auth/login')) for (const listener of sessionEndedListeners) listener();
+  if (response.status === 401 && !path.startsWith('/api/auth/login')) {
+    const reason = endReason;
+    endReason = undefined;
+    for (const listener of sessionEndedListeners) listener(reason);
+  }
   throw new ApiError(response.status, problem.error ?? `http_${response.status}`, problem.detail ?? explain(response.status, problem), problem.problems ?? []);
 }
 
@@ -91,7 +101,16 @@ function safeJson(text: string): unknown {
   }
 }
 
+/** The hub's codes that people meet, in words (the rest have a detail of their own, or the status says enough). */
+const SENTENCES: Record<string, string> = {
+  invalid_credentials: 'That email and password do not match. Check them and try again.',
+  account_disabled: 'This account has been taken out of the circle.',
+  csrf_token_invalid: 'This page is out of date. Reload it and try again.',
+};
+
 function explain(status: number, problem: Partial<ProblemReply>): string {
+  const sentence = problem.error === undefined ? undefined : SENTENCES[problem.error];
+  if (sentence !== undefined) return sentence;
   if (status === 401) return 'Your session has ended. Please sign in again.';
   if (status === 403) return 'Your role in the circle does not allow this.';
   if (status === 404) return 'That is no longer there.';

@@ -1,3 +1,4 @@
+import { api, ApiError, explainNextSessionEnd } from '../api/client';
 import { createStore, useStore } from './store';
 
 /**
@@ -47,8 +48,20 @@ export function connectLive(): void {
   });
   source.addEventListener('error', () => {
     dropped = true;
-    // EventSource retries by itself while CONNECTING; CLOSED means the hub refused (signed out).
-    liveState.set(source?.readyState === EventSource.CLOSED ? 'offline' : 'connecting');
+    // EventSource retries by itself while CONNECTING; CLOSED means the hub refused: find out why.
+    if (source?.readyState === EventSource.CLOSED) void checkAfterEnd(undefined);
+    else liveState.set('connecting');
+  });
+  // The hub ends the stream when the session is over (signed out everywhere, role changed, removed
+  // from the circle): the page must not sit there looking live, nor keep what it remembered.
+  source.addEventListener('end', (event) => {
+    let reason: string | undefined;
+    try {
+      reason = (JSON.parse((event as MessageEvent<string>).data) as { reason?: string }).reason;
+    } catch {
+      reason = undefined;
+    }
+    void checkAfterEnd(reason);
   });
   for (const kind of LIVE_KINDS) {
     source.addEventListener(kind, (event) => {
@@ -61,6 +74,30 @@ export function connectLive(): void {
       for (const listener of [...listeners]) listener(kind, data);
     });
   }
+}
+
+const END_SENTENCES: Record<string, string> = {
+  role_changed: 'Your role in the circle has changed. Please sign in again.',
+  account_disabled: 'You are no longer in this care circle.',
+  session_ended: 'You were signed out, perhaps by “sign out everywhere”. Please sign in again.',
+};
+
+/** After the stream ended: a 401 signs out (with the hub's reason in words); otherwise connect again. */
+async function checkAfterEnd(reason: string | undefined): Promise<void> {
+  source?.close();
+  source = null;
+  liveState.set('connecting');
+  explainNextSessionEnd((reason && END_SENTENCES[reason]) ?? 'Your session has ended. Please sign in again.');
+  try {
+    await api.get('/api/auth/session');
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return;
+    // The hub is unreachable or unwell: keep trying, slowly.
+    liveState.set('offline');
+  } finally {
+    explainNextSessionEnd(undefined);
+  }
+  window.setTimeout(() => connectLive(), 2000);
 }
 
 export function disconnectLive(): void {

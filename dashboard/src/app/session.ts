@@ -85,6 +85,6 @@ function endLocally(reason: string): void {
   session.set({ status: 'signed-out', reason });
 }
 
-onSessionEnded(() => {
-  if (session.get().status === 'signed-in') endLocally('Your session has ended. Please sign in again.');
+onSessionEnded((reason) => {
+  if (session.get().status === 'signed-in') endLocally(reason ?? 'Your session has ended. Please sign in again.');
 });

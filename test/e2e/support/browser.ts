@@ -43,7 +43,7 @@ export async function openPage(browser: Browser, hub: DashboardHub, options: { v
     if (message.type() !== 'error') return;
     const text = message.text();
     // A refused request (401 before sign-in, 403 for a role) is logged by Chromium as a console error; the test checks those answers itself.
-    if (/Failed to load resource: the server responded with a status of (401|403|404|409|412|422|400)/.test(text)) return;
+    if (/Failed to load resource: the server responded with a status of (400|401|403|404|409|412|422|429)/.test(text)) return;
     problems.push(`console: ${text}`);
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));

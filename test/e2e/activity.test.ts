@@ -1,0 +1,78 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Reading } from '../../src/core/readings.js';
+import { accessibilityViolations, DESKTOP, keepScreenshot, launchBrowser, openPage, signInAs } from './support/browser.js';
+import { startDashboardHub, type DashboardHub } from './support/dashboard-hub.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+const londonHour = (at: number) => Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', hourCycle: 'h23' }).format(at));
+
+/** Issue 8, screen 5: door openings by hour, night-time activity over weeks, time out of the home. */
+describe('activity screen', () => {
+  let hub: DashboardHub;
+  let browser: Browser;
+  /** Openings per hour of the home's clock, as committed. */
+  const expected = new Map<number, number>();
+
+  beforeAll(async () => {
+    [hub, browser] = await Promise.all([startDashboardHub(), launchBrowser()]);
+    // Door openings at chosen past times (each closed a minute later), committed as ingest commits them.
+    const base = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
+    const openings = [2, 3, 4].map((days) => base - days * DAY_MS - 20 * 60_000).concat([5, 6, 9, 12, 20].map((days) => base - days * DAY_MS - 7 * HOUR_MS - 5 * 60_000));
+    const readings: Reading[] = [];
+    for (const at of openings) {
+      expected.set(londonHour(at), (expected.get(londonHour(at)) ?? 0) + 1);
+      readings.push({ kind: 'door', deviceId: 'front-door', at, atFromDevice: true, open: true }, { kind: 'door', deviceId: 'front-door', at: at + 60_000, atFromDevice: true, open: false });
+    }
+    await new Promise<void>((resolve, reject) => {
+      hub.hub.commit.enqueue({ readings, receivedAt: Date.now(), redelivery: false, done: (error) => (error ? reject(error) : resolve()) });
+      hub.hub.commit.flush();
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await hub?.stop();
+  });
+
+  it('draws the charts and lists the openings per hour in the table', async () => {
+    const watched = await openPage(browser, hub, { viewport: DESKTOP });
+    const { page } = watched;
+    await signInAs(watched, hub, 'family');
+    await page.goto('/activity');
+    const byHour = page.locator('#by-hour');
+    await byHour.locator('canvas').waitFor();
+    await page.locator('#nights canvas').waitFor();
+    await page.locator('#time-out').getByText(/No tracker has reported|Out of the home|stayed home/).waitFor();
+    expect(await byHour.locator('figcaption').textContent()).toContain('the doors opened 8 times');
+
+    await byHour.getByText('Show as a table').click();
+    for (let hour = 0; hour < 24; hour++) {
+      const row = byHour.getByRole('row', { name: new RegExp(`^${String(hour).padStart(2, '0')}:00 `) });
+      expect(await row.getByRole('cell').textContent(), `hour ${hour}`).toBe(String(expected.get(hour) ?? 0));
+    }
+    expect(watched.problems).toEqual([]);
+    await watched.context.close();
+  });
+
+  it('is accessible and fits a phone and a desktop, in light and dark', async () => {
+    for (const [size, viewport] of [['phone', undefined], ['desktop', DESKTOP]] as const) {
+      for (const colorScheme of ['light', 'dark'] as const) {
+        const watched = await openPage(browser, hub, { ...(viewport ? { viewport } : {}), colorScheme });
+        await signInAs(watched, hub, 'viewer');
+        await watched.page.goto('/activity');
+        await watched.page.locator('#nights canvas').waitFor();
+        await watched.page.locator('#time-out').getByText(/No tracker has reported|Out of the home|stayed home/).waitFor();
+        await watched.page.locator('#nights').getByText('Show as a table').click();
+        expect(await accessibilityViolations(watched.page), `${size} ${colorScheme}`).toEqual([]);
+        const width = await watched.page.evaluate(() => document.documentElement.scrollWidth);
+        expect(width, 'no sideways scrolling').toBeLessThanOrEqual(viewport?.width ?? 360);
+        await watched.page.locator('#nights').getByText('Show as a table').click();
+        await keepScreenshot(watched.page, `activity-${size}-${colorScheme}`);
+        expect(watched.problems).toEqual([]);
+        await watched.context.close();
+      }
+    }
+  });
+});
