@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { freePort, spawnHub, waitForPort, type HubProcess } from '../support/hub-process.js';
-import { launchBrowser } from './support/browser.js';
+import { keepScreenshot, launchBrowser } from './support/browser.js';
 
 /** Issue 8: `npm start -- --demo` shows a lively dashboard straight away, to whoever reads the sign-in it prints. */
 describe('npm start -- --demo', () => {
@@ -36,6 +36,7 @@ describe('npm start -- --demo', () => {
     // The simulated day (a minute a second) reports at once: the phone has been heard from, the doses are set.
     await expect.poll(() => page.locator('[data-tracker="mum-phone"]').count(), { timeout: 20_000 }).toBe(1);
     expect(await page.locator('#doses').textContent()).toContain('Morning tablets');
+    await keepScreenshot(page, 'demo-home-phone');
     const notes = await context.request.get('/api/care-log');
     expect(((await notes.json()) as { notes: unknown[] }).notes.length).toBeGreaterThanOrEqual(3);
     await context.close();

@@ -67,7 +67,7 @@ describe('health, metrics and OpenAPI', () => {
   it('answers an unknown route with a JSON 404, not a stack trace', async () => {
     const response = await fetch(`${base}/api/nothing-here`);
     expect(response.status).toBe(404);
-    expect(await response.json()).toMatchObject({ statusCode: 404 });
+    expect(await response.json()).toEqual({ error: 'not_found', detail: 'GET /api/nothing-here is not a route of this hub' });
   });
 });
 
