@@ -1,8 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { newSecret, secretHash } from '../../src/accounts/secret-token.js';
-import { accessibilityViolations, keepScreenshot, launchBrowser, openPage, signInAs, type Watched } from './support/browser.js';
-import { PASSWORD, startDashboardHub, type DashboardHub } from './support/dashboard-hub.js';
+import { accessibilityViolations, keepScreenshot, openPage, signInAs, type Watched } from './support/browser.js';
+import { useDashboardHub } from './support/use-dashboard-hub.js';
+import { PASSWORD } from './support/dashboard-hub.js';
 
 /**
  * Issue 8, screen 9: the first owner from the setup link, signing in and out, accepting an
@@ -26,18 +27,10 @@ async function fillAccount(page: Page, details: { name?: string; email?: string;
 }
 
 describe('setting up the first owner', () => {
-  let hub: DashboardHub;
-  let browser: Browser;
-  beforeAll(async () => {
-    [hub, browser] = await Promise.all([startDashboardHub({ withMembers: false }), launchBrowser()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await hub?.stop();
-  });
+  const env = useDashboardHub({ withMembers: false });
 
   it('says where the setup link is when opened without one', async () => {
-    const { page, context, problems } = await openPage(browser, hub);
+    const { page, context, problems } = await openPage(env.browser, env.hub);
     await page.goto('/setup');
     await page.getByRole('heading', { level: 1, name: 'Set up Homeward' }).waitFor();
     expect(await page.locator('main').textContent()).toMatch(/setup link.*\/setup\?token=/s);
@@ -52,9 +45,9 @@ describe('setting up the first owner', () => {
   });
 
   it('creates the owner from the one-time link, lands on Home signed in, and the link works no more', async () => {
-    const link = hub.hub.home.setup.issue();
+    const link = env.hub.hub.home.setup.issue();
     if (link === undefined) throw new Error('the hub issued no setup link');
-    const { page, context, problems } = await openPage(browser, hub);
+    const { page, context, problems } = await openPage(env.browser, env.hub);
     await page.goto(`/setup?token=${link.token}`);
     await page.getByRole('heading', { level: 1, name: 'Set up Homeward' }).waitFor();
     await page.getByLabel('Your name').waitFor();
@@ -66,10 +59,10 @@ describe('setting up the first owner', () => {
     await page.getByRole('heading', { level: 1, name: 'How is Margaret?' }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/');
     expect(await page.locator('footer').textContent()).toContain('Olive (owner)');
-    expect(hub.hub.home.setup.needed()).toBe(false);
+    expect(env.hub.hub.home.setup.needed()).toBe(false);
 
     // Another browser with the same link: refused, and no second owner.
-    const again = await openPage(browser, hub);
+    const again = await openPage(env.browser, env.hub);
     await again.page.goto(`/setup?token=${link.token}`);
     await fillAccount(again.page, { name: 'Mallory', email: 'mallory@example.org', password: PASSWORD });
     await again.page.getByRole('button', { name: 'Create the owner’s account' }).click();
@@ -83,23 +76,15 @@ describe('setting up the first owner', () => {
 });
 
 describe('signing in, invitations and sessions', () => {
-  let hub: DashboardHub;
-  let browser: Browser;
-  beforeAll(async () => {
-    [hub, browser] = await Promise.all([startDashboardHub(), launchBrowser()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await hub?.stop();
-  });
+  const env = useDashboardHub();
 
   /** The owner's API, as the circle screen would call it. */
   async function asOwner(): Promise<{ watched: Watched; call: (method: 'post' | 'patch' | 'delete', url: string, data?: unknown) => Promise<unknown> }> {
-    const watched = await openPage(browser, hub);
-    await signInAs(watched, hub, 'owner');
+    const watched = await openPage(env.browser, env.hub);
+    await signInAs(watched, env.hub, 'owner');
     const session = (await (await watched.context.request.get('/api/auth/session')).json()) as { csrfToken: string };
     const call = async (method: 'post' | 'patch' | 'delete', url: string, data?: unknown) => {
-      const response = await watched.context.request[method](url, { headers: { 'x-csrf-token': session.csrfToken, origin: hub.baseUrl }, ...(data === undefined ? {} : { data }) });
+      const response = await watched.context.request[method](url, { headers: { 'x-csrf-token': session.csrfToken, origin: env.hub.baseUrl }, ...(data === undefined ? {} : { data }) });
       if (!response.ok()) throw new Error(`${method} ${url}: ${response.status()} ${await response.text()}`);
       return response.status() === 204 ? undefined : response.json();
     };
@@ -107,13 +92,13 @@ describe('signing in, invitations and sessions', () => {
   }
 
   it('shows the hub’s answer to a wrong password, signs in, and signing out forgets what this device remembered', async () => {
-    const { page, context, problems } = await openPage(browser, hub);
+    const { page, context, problems } = await openPage(env.browser, env.hub);
     await page.goto('/');
     await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
     await axeClean(page, 'sign-in');
     await keepScreenshot(page, 'sign-in-phone');
 
-    await page.getByLabel('Email').fill(hub.members.carer.email);
+    await page.getByLabel('Email').fill(env.hub.members.carer.email);
     await page.getByLabel('Password').fill('not the password at all');
     await page.getByRole('button', { name: 'Sign in' }).click();
     const alert = page.getByRole('alert');
@@ -157,9 +142,9 @@ describe('signing in, invitations and sessions', () => {
     await call('post', '/api/invitations/accept', { token: usedToken, name: 'Used Up', email: 'used@example.org', password: PASSWORD });
     // An expired link: made as the hub makes them, with a time already past.
     const expiredToken = newSecret();
-    hub.hub.store.invitations.insert({ tokenHash: secretHash(expiredToken), purpose: 'invite', role: 'carer', email: null, invitedBy: hub.members.owner.id, createdAt: Date.now() - 10 * 86_400_000, expiresAt: Date.now() - 86_400_000 });
+    env.hub.hub.store.invitations.insert({ tokenHash: secretHash(expiredToken), purpose: 'invite', role: 'carer', email: null, invitedBy: env.hub.members.owner.id, createdAt: Date.now() - 10 * 86_400_000, expiresAt: Date.now() - 86_400_000 });
 
-    const { page, context, problems } = await openPage(browser, hub);
+    const { page, context, problems } = await openPage(env.browser, env.hub);
     for (const [what, address] of [
       ['withdrawn', pathOf(withdrawn.link)],
       ['used', pathOf(used.link)],
@@ -185,7 +170,7 @@ describe('signing in, invitations and sessions', () => {
     expect(await page.locator('footer').textContent()).toContain('Cora (carer)');
 
     // The link is spent now.
-    const other = await openPage(browser, hub);
+    const other = await openPage(env.browser, env.hub);
     await other.page.goto(pathOf(good.link));
     await other.page.getByRole('heading', { level: 1, name: 'This invitation cannot be used' }).waitFor();
     await other.context.close();
@@ -197,14 +182,14 @@ describe('signing in, invitations and sessions', () => {
 
   it('sends an open page back to sign-in with a reason when the owner changes the member’s role', async () => {
     const { watched: owner, call } = await asOwner();
-    const watched = await openPage(browser, hub);
+    const watched = await openPage(env.browser, env.hub);
     const { page, context, problems } = watched;
-    await signInAs(watched, hub, 'viewer');
+    await signInAs(watched, env.hub, 'viewer');
     await page.goto('/');
     await page.getByRole('heading', { level: 1, name: 'How is Margaret?' }).waitFor();
     await page.locator('.live-live').waitFor();
 
-    await call('patch', `/api/members/${hub.members.viewer.id}`, { role: 'carer' });
+    await call('patch', `/api/members/${env.hub.members.viewer.id}`, { role: 'carer' });
     await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor({ timeout: 10_000 });
     // The reason is said, not just a bare form.
     expect(await page.getByRole('status').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/session has ended|sign in again|role/i)]));
@@ -215,16 +200,16 @@ describe('signing in, invitations and sessions', () => {
   });
 
   it('sends an open page back to sign-in when the member signs out everywhere from another device', async () => {
-    const phone = await openPage(browser, hub);
-    await signInAs(phone, hub, 'family');
+    const phone = await openPage(env.browser, env.hub);
+    await signInAs(phone, env.hub, 'family');
     await phone.page.goto('/');
     await phone.page.getByRole('heading', { level: 1, name: 'How is Margaret?' }).waitFor();
     await phone.page.locator('.live-live').waitFor();
 
-    const laptop = await openPage(browser, hub);
-    await signInAs(laptop, hub, 'family');
+    const laptop = await openPage(env.browser, env.hub);
+    await signInAs(laptop, env.hub, 'family');
     const session = (await (await laptop.context.request.get('/api/auth/session')).json()) as { csrfToken: string };
-    const ended = await laptop.context.request.post('/api/auth/logout-everywhere', { headers: { 'x-csrf-token': session.csrfToken, origin: hub.baseUrl } });
+    const ended = await laptop.context.request.post('/api/auth/logout-everywhere', { headers: { 'x-csrf-token': session.csrfToken, origin: env.hub.baseUrl } });
     expect(ended.status()).toBe(200);
 
     await phone.page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor({ timeout: 10_000 });
@@ -236,9 +221,9 @@ describe('signing in, invitations and sessions', () => {
 
   // Last: it leaves this address throttled for the rest of this hub's life.
   it('says to wait after too many attempts', async () => {
-    const { page, context, problems } = await openPage(browser, hub);
+    const { page, context, problems } = await openPage(env.browser, env.hub);
     await page.goto('/');
-    await page.getByLabel('Email').fill(hub.members.viewer.email);
+    await page.getByLabel('Email').fill(env.hub.members.viewer.email);
     await page.getByLabel('Password').fill('guessing again and again');
     let status = 0;
     for (let attempt = 0; attempt < 12 && status !== 429; attempt++) {

@@ -1,8 +1,7 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Reading } from '../../src/core/readings.js';
-import { accessibilityViolations, DESKTOP, keepScreenshot, launchBrowser, openPage, signInAs } from './support/browser.js';
-import { startDashboardHub, type DashboardHub } from './support/dashboard-hub.js';
+import { accessibilityViolations, DESKTOP, keepScreenshot, openPage, signInAs } from './support/browser.js';
+import { useDashboardHub } from './support/use-dashboard-hub.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -11,13 +10,11 @@ const londonHour = (at: number) => Number(new Intl.DateTimeFormat('en-GB', { tim
 
 /** Issue 8, screen 5: door openings by hour, night-time activity over weeks, time out of the home. */
 describe('activity screen', () => {
-  let hub: DashboardHub;
-  let browser: Browser;
+  const env = useDashboardHub();
   /** Openings per hour of the home's clock, as committed. */
   const expected = new Map<number, number>();
 
   beforeAll(async () => {
-    [hub, browser] = await Promise.all([startDashboardHub(), launchBrowser()]);
     // Door openings at chosen past times (each closed a minute later), committed as ingest commits them.
     const base = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
     const openings = [2, 3, 4].map((days) => base - days * DAY_MS - 20 * 60_000).concat([5, 6, 9, 12, 20].map((days) => base - days * DAY_MS - 7 * HOUR_MS - 5 * 60_000));
@@ -27,19 +24,15 @@ describe('activity screen', () => {
       readings.push({ kind: 'door', deviceId: 'front-door', at, atFromDevice: true, open: true }, { kind: 'door', deviceId: 'front-door', at: at + 60_000, atFromDevice: true, open: false });
     }
     await new Promise<void>((resolve, reject) => {
-      hub.hub.commit.enqueue({ readings, receivedAt: Date.now(), redelivery: false, done: (error) => (error ? reject(error) : resolve()) });
-      hub.hub.commit.flush();
+      env.hub.hub.commit.enqueue({ readings, receivedAt: Date.now(), redelivery: false, done: (error) => (error ? reject(error) : resolve()) });
+      env.hub.hub.commit.flush();
     });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await hub?.stop();
   });
 
   it('draws the charts and lists the openings per hour in the table', async () => {
-    const watched = await openPage(browser, hub, { viewport: DESKTOP });
+    const watched = await openPage(env.browser, env.hub, { viewport: DESKTOP });
     const { page } = watched;
-    await signInAs(watched, hub, 'family');
+    await signInAs(watched, env.hub, 'family');
     await page.goto('/activity');
     const byHour = page.locator('#by-hour');
     await byHour.locator('canvas').waitFor();
@@ -59,8 +52,8 @@ describe('activity screen', () => {
   it('is accessible and fits a phone and a desktop, in light and dark', async () => {
     for (const [size, viewport] of [['phone', undefined], ['desktop', DESKTOP]] as const) {
       for (const colorScheme of ['light', 'dark'] as const) {
-        const watched = await openPage(browser, hub, { ...(viewport ? { viewport } : {}), colorScheme });
-        await signInAs(watched, hub, 'viewer');
+        const watched = await openPage(env.browser, env.hub, { ...(viewport ? { viewport } : {}), colorScheme });
+        await signInAs(watched, env.hub, 'viewer');
         await watched.page.goto('/activity');
         await watched.page.locator('#nights canvas').waitFor();
         await watched.page.locator('#time-out').getByText(/No tracker has reported|Out of the home|stayed home/).waitFor();

@@ -1,7 +1,6 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityViolations, DESKTOP, keepScreenshot, launchBrowser, openPage, signInAs, type Watched } from './support/browser.js';
-import { startDashboardHub, type DashboardHub } from './support/dashboard-hub.js';
+import { describe, expect, it } from 'vitest';
+import { accessibilityViolations, DESKTOP, keepScreenshot, openPage, signInAs, type Watched } from './support/browser.js';
+import { useDashboardHub } from './support/use-dashboard-hub.js';
 
 /**
  * Issue 8, screen 6: the care log. A carer's handover reaches the family's open page live, and the
@@ -9,20 +8,12 @@ import { startDashboardHub, type DashboardHub } from './support/dashboard-hub.js
  * note are refused.
  */
 describe('care log', () => {
-  let hub: DashboardHub;
-  let browser: Browser;
+  const env = useDashboardHub();
   const HANDOVER = 'Margaret ate a good lunch and slept after. Her left knee is sore: keep the stick by her chair.';
-  beforeAll(async () => {
-    [hub, browser] = await Promise.all([startDashboardHub(), launchBrowser()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await hub?.stop();
-  });
 
   const open = async (role: 'carer' | 'family' | 'viewer' | 'owner', options: Parameters<typeof openPage>[2] = {}): Promise<Watched> => {
-    const watched = await openPage(browser, hub, options);
-    await signInAs(watched, hub, role);
+    const watched = await openPage(env.browser, env.hub, options);
+    await signInAs(watched, env.hub, role);
     await watched.page.goto('/care-log');
     await watched.page.getByRole('heading', { level: 1, name: 'Care log' }).waitFor();
     return watched;
@@ -91,7 +82,7 @@ describe('care log', () => {
     const edited = carer.page.locator('[data-note]').filter({ hasText: 'walked to the shop' });
     await edited.waitFor();
     expect(await edited.textContent()).toMatch(/edited/);
-    const stored = (await hub.hub.api.care.careLog.list({ limit: 10 })).notes.find((note) => note.text.includes('walked to the shop'));
+    const stored = (await env.hub.hub.api.care.careLog.list({ limit: 10 })).notes.find((note) => note.text.includes('walked to the shop'));
     expect(stored).toMatchObject({ kind: 'visit', author: { name: 'Carol' } });
     expect(carer.problems).toEqual([]);
     await carer.context.close();
@@ -107,18 +98,18 @@ describe('care log', () => {
     expect(await viewer.page.locator('[data-note]').filter({ hasText: HANDOVER }).textContent()).toContain('Thanks from Anna');
 
     const session = await (await viewer.context.request.get('/api/auth/session')).json() as { csrfToken: string };
-    const refused = await viewer.context.request.post('/api/care-log', { data: { kind: 'note', text: 'hello' }, headers: { origin: hub.baseUrl, 'x-csrf-token': session.csrfToken } });
+    const refused = await viewer.context.request.post('/api/care-log', { data: { kind: 'note', text: 'hello' }, headers: { origin: env.hub.baseUrl, 'x-csrf-token': session.csrfToken } });
     expect(refused.status()).toBe(403);
     expect(viewer.problems).toEqual([]);
     await viewer.context.close();
   });
 
   it('a carer keeps her profile current; the family sees it without a reload; a viewer only reads', async () => {
-    const carer = await openPage(browser, hub);
-    await signInAs(carer, hub, 'carer');
+    const carer = await openPage(env.browser, env.hub);
+    await signInAs(carer, env.hub, 'carer');
     await carer.page.goto('/profile');
-    const family = await openPage(browser, hub);
-    await signInAs(family, hub, 'family');
+    const family = await openPage(env.browser, env.hub);
+    await signInAs(family, env.hub, 'family');
     await family.page.goto('/profile');
     await family.page.getByRole('heading', { level: 1, name: 'About Margaret' }).waitFor();
     await family.page.locator('.live-live').waitFor();
@@ -139,10 +130,10 @@ describe('care log', () => {
     await expect.poll(() => family.page.locator('#profile-routines-view').textContent(), { timeout: 10_000 }).toContain('Tea and a biscuit at 4');
     expect(await family.page.locator('#profile-calming-view').textContent()).toContain('Talk about her garden');
     expect(await family.page.locator('#profile-likelyPlaces-view').textContent()).toContain('No places written down yet.');
-    expect(hub.hub.household.view().household.person).toMatchObject({ routines: ['Tea and a biscuit at 4'], calming: ['Talk about her garden'], likelyPlaces: [], description: '5\'4", grey coat, walks with a stick' });
+    expect(env.hub.hub.household.view().household.person).toMatchObject({ routines: ['Tea and a biscuit at 4'], calming: ['Talk about her garden'], likelyPlaces: [], description: '5\'4", grey coat, walks with a stick' });
 
-    const viewer = await openPage(browser, hub);
-    await signInAs(viewer, hub, 'viewer');
+    const viewer = await openPage(env.browser, env.hub);
+    await signInAs(viewer, env.hub, 'viewer');
     await viewer.page.goto('/profile');
     await viewer.page.getByText('Tea and a biscuit at 4').waitFor();
     expect(await viewer.page.getByRole('button', { name: 'Edit the profile' }).count()).toBe(0);

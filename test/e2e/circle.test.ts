@@ -1,8 +1,8 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Role } from '../../src/accounts/roles.js';
-import { accessibilityViolations, DESKTOP, keepScreenshot, launchBrowser, openPage, signInAs, type Watched } from './support/browser.js';
-import { PASSWORD, startDashboardHub, type DashboardHub } from './support/dashboard-hub.js';
+import { accessibilityViolations, DESKTOP, keepScreenshot, openPage, signInAs, type Watched } from './support/browser.js';
+import { useDashboardHub } from './support/use-dashboard-hub.js';
+import { PASSWORD } from './support/dashboard-hub.js';
 
 /**
  * Issue 8, screen 7: the circle. The owner invites someone by a link that works in a fresh browser,
@@ -10,19 +10,11 @@ import { PASSWORD, startDashboardHub, type DashboardHub } from './support/dashbo
  * their own notifications.
  */
 describe('circle', () => {
-  let hub: DashboardHub;
-  let browser: Browser;
-  beforeAll(async () => {
-    [hub, browser] = await Promise.all([startDashboardHub(), launchBrowser()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await hub?.stop();
-  });
+  const env = useDashboardHub();
 
   const open = async (role: Role, options: Parameters<typeof openPage>[2] = {}): Promise<Watched> => {
-    const watched = await openPage(browser, hub, options);
-    await signInAs(watched, hub, role);
+    const watched = await openPage(env.browser, env.hub, options);
+    await signInAs(watched, env.hub, role);
     await watched.page.goto('/circle');
     await watched.page.getByRole('heading', { level: 2, name: 'My notifications' }).waitFor();
     return watched;
@@ -31,7 +23,7 @@ describe('circle', () => {
 
   it('the owner invites someone; the link, opened in a fresh browser, signs them in with that role', async () => {
     const owner = await open('owner');
-    await owner.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: hub.baseUrl });
+    await owner.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.hub.baseUrl });
     await owner.page.getByLabel('Their role').selectOption('carer');
     await owner.page.getByLabel('Their name (optional)').fill('Priya');
     await owner.page.getByRole('button', { name: 'Create an invitation link' }).click();
@@ -47,7 +39,7 @@ describe('circle', () => {
 
     // The hub's link names its configured port (0 in tests): open the same path on the real one.
     const { pathname, search } = new URL(link);
-    const newcomer = await openPage(browser, hub);
+    const newcomer = await openPage(env.browser, env.hub);
     await newcomer.page.goto(`${pathname}${search}`);
     await newcomer.page.getByRole('heading', { name: 'Join the care circle' }).waitFor();
     expect(await newcomer.page.getByLabel('Your name').inputValue()).toBe('Priya');
@@ -70,12 +62,12 @@ describe('circle', () => {
 
   it('the owner changes a role, and adds a shift to the rota', async () => {
     const owner = await open('owner');
-    const vera = owner.page.locator(`[data-member="${hub.members.viewer.id}"]`);
+    const vera = owner.page.locator(`[data-member="${env.hub.members.viewer.id}"]`);
     await vera.getByLabel('Role').selectOption('family');
     await vera.getByRole('button', { name: 'Change Vera’s role' }).click();
     await expect.poll(() => vera.textContent()).toContain('Family:');
     const members = (await apiGet(owner, '/api/members')).members as Array<{ id: number; role: string }>;
-    expect(members.find((member) => member.id === hub.members.viewer.id)?.role).toBe('family');
+    expect(members.find((member) => member.id === env.hub.members.viewer.id)?.role).toBe('family');
 
     await owner.page.getByRole('button', { name: 'Add a shift' }).click();
     const form = owner.page.locator('form').filter({ has: owner.page.getByRole('button', { name: 'Add the shift' }) });
@@ -89,7 +81,7 @@ describe('circle', () => {
     await shift.waitFor();
     expect(await shift.textContent()).toContain('Weekdays, 21:30–07:00 (overnight)');
     const rota = (await apiGet(owner, '/api/rota')) as { shifts: Array<Record<string, unknown>> };
-    expect(rota.shifts).toEqual([expect.objectContaining({ userId: hub.members.family.id, start: '21:30', end: '07:00', tier: 1, days: ['mon', 'tue', 'wed', 'thu', 'fri'], overnight: true })]);
+    expect(rota.shifts).toEqual([expect.objectContaining({ userId: env.hub.members.family.id, start: '21:30', end: '07:00', tier: 1, days: ['mon', 'tue', 'wed', 'thu', 'fri'], overnight: true })]);
     expect(owner.problems).toEqual([]);
     await owner.context.close();
   });

@@ -1,26 +1,17 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityViolations, DESKTOP, keepScreenshot, launchBrowser, openPage, signInAs } from './support/browser.js';
-import { startDashboardHub, type DashboardHub } from './support/dashboard-hub.js';
+import { describe, expect, it } from 'vitest';
+import { accessibilityViolations, DESKTOP, keepScreenshot, openPage, signInAs } from './support/browser.js';
+import { useDashboardHub } from './support/use-dashboard-hub.js';
 
 /** Issue 8: the page the daily digest notification opens. */
 describe('digest page', () => {
-  let hub: DashboardHub;
-  let browser: Browser;
-  beforeAll(async () => {
-    [hub, browser] = await Promise.all([startDashboardHub(), launchBrowser()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await hub?.stop();
-  });
+  const env = useDashboardHub();
 
   it('shows the day under way, the days either side and who was woken', async () => {
     for (const [size, viewport] of [['phone', undefined], ['desktop', DESKTOP]] as const) {
       for (const colorScheme of ['light', 'dark'] as const) {
-        const watched = await openPage(browser, hub, { ...(viewport ? { viewport } : {}), colorScheme });
+        const watched = await openPage(env.browser, env.hub, { ...(viewport ? { viewport } : {}), colorScheme });
         const { page } = watched;
-        await signInAs(watched, hub, 'family');
+        await signInAs(watched, env.hub, 'family');
         // The day under way, as the hub counts days (it runs from the end of one night to the end of the next).
         const current = (await (await watched.context.request.get('/api/digest')).json()) as { date: string; line: string };
         await page.goto(`/digest?date=${current.date}`);

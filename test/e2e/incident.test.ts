@@ -1,11 +1,11 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { AlertDraft } from '../../src/core/alerts.js';
 import { localClock } from '../../src/core/local-time.js';
 import { localDateTime } from '../../src/rules/night-window.js';
 import { connectClient } from '../support/mqtt-clients.js';
-import { accessibilityViolations, DESKTOP, keepScreenshot, openPage, launchBrowser, signInAs, type Watched } from './support/browser.js';
-import { startDashboardHub, type DashboardHub } from './support/dashboard-hub.js';
+import { accessibilityViolations, DESKTOP, keepScreenshot, openPage, signInAs, type Watched } from './support/browser.js';
+import { useDashboardHub } from './support/use-dashboard-hub.js';
 
 /**
  * Issue 8, screen 2: the incident page someone opens from a 2 a.m. notification, and the alert page
@@ -13,18 +13,12 @@ import { startDashboardHub, type DashboardHub } from './support/dashboard-hub.js
  * would raise it (src/rules/night-exit.ts) rather than waiting for a night.
  */
 describe('incident screen', () => {
-  let hub: DashboardHub;
-  let browser: Browser;
+  const env = useDashboardHub();
   let raised = 0;
   const opened: Watched[] = [];
 
-  beforeAll(async () => {
-    [hub, browser] = await Promise.all([startDashboardHub(), launchBrowser()]);
-  });
   afterAll(async () => {
     for (const watched of opened) await watched.context.close().catch(() => undefined);
-    await browser?.close();
-    await hub?.stop();
   });
 
   /** A night exit at the front door, exactly as the rule raises it; answers its incident's id. */
@@ -41,25 +35,25 @@ describe('incident screen', () => {
       title: `Front door opened at ${localTime}`,
       details: { door: 'Front door', openedAt: at, localTime, localDateTime: localDateTime(at, timezone) },
     };
-    hub.hub.alerts.commit({ raise: [draft], clear: [], doses: [] });
-    const incidentId = hub.hub.store.alerts.byKey(key)?.incidentId;
+    env.hub.hub.alerts.commit({ raise: [draft], clear: [], doses: [] });
+    const incidentId = env.hub.hub.store.alerts.byKey(key)?.incidentId;
     if (!incidentId) throw new Error('the night exit opened no incident');
     return incidentId;
   }
 
   async function publish(deviceId: string, kind: string, payload: object): Promise<void> {
-    const credential = hub.credential(deviceId);
-    const device = await connectClient(hub.mqttUrl, { username: credential.username, password: credential.password, clientId: `${deviceId}-${kind}-${Date.now()}` });
+    const credential = env.hub.credential(deviceId);
+    const device = await connectClient(env.hub.mqttUrl, { username: credential.username, password: credential.password, clientId: `${deviceId}-${kind}-${Date.now()}` });
     await device.publishAsync(`homeward/devices/${deviceId}/${kind}`, JSON.stringify(payload), { qos: 1 });
     await device.endAsync();
   }
 
   async function openAs(role: Parameters<typeof signInAs>[2], path: string, options: Parameters<typeof openPage>[2] = {}): Promise<Watched> {
-    const watched = await openPage(browser, hub, options);
+    const watched = await openPage(env.browser, env.hub, options);
     opened.push(watched);
     // A failure names the locator it waited for, within the test's own time limit.
     watched.page.setDefaultTimeout(8_000);
-    await signInAs(watched, hub, role);
+    await signInAs(watched, env.hub, role);
     await watched.page.goto(path);
     return watched;
   }
@@ -171,8 +165,8 @@ describe('incident screen', () => {
   it('shows a sensor fault on its own page: acted on by the owner, only read by the installer', async () => {
     // A battery reported low raises a low-battery fault outside any incident (src/rules/low-battery.ts).
     await publish('back-door', 'status', { online: true, battery: 12 });
-    await expect.poll(() => hub.hub.alerts.openAlerts().find((alert) => alert.type === 'low-battery' && alert.deviceId === 'back-door')).toBeDefined();
-    const fault = hub.hub.alerts.openAlerts().find((alert) => alert.type === 'low-battery' && alert.deviceId === 'back-door');
+    await expect.poll(() => env.hub.hub.alerts.openAlerts().find((alert) => alert.type === 'low-battery' && alert.deviceId === 'back-door')).toBeDefined();
+    const fault = env.hub.hub.alerts.openAlerts().find((alert) => alert.type === 'low-battery' && alert.deviceId === 'back-door');
     const alertId = fault?.id ?? '';
     expect(fault?.incidentId).toBeNull();
 
@@ -201,7 +195,7 @@ describe('incident screen', () => {
     await owner.page.getByRole('button', { name: 'Resolve', exact: true }).click();
     await standing(owner.page).getByText('Closed').waitFor();
     expect(await owner.page.locator('[data-resolution]').textContent()).toContain('Resolved by Olive');
-    expect(hub.hub.store.alerts.byKey(fault?.key ?? '')?.status).toBe('resolved');
+    expect(env.hub.hub.store.alerts.byKey(fault?.key ?? '')?.status).toBe('resolved');
 
     expect(owner.problems).toEqual([]);
     expect(installer.problems).toEqual([]);

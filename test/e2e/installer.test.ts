@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { AlertDraft } from '../../src/core/alerts.js';
 import { connectClient } from '../support/mqtt-clients.js';
-import { accessibilityViolations, DESKTOP, keepScreenshot, launchBrowser, openPage, signInAs, type Watched } from './support/browser.js';
-import { startDashboardHub, type DashboardHub } from './support/dashboard-hub.js';
+import { accessibilityViolations, DESKTOP, keepScreenshot, openPage, signInAs, type Watched } from './support/browser.js';
+import { useDashboardHub } from './support/use-dashboard-hub.js';
 
 /**
  * Issue 8, screen 8: the Devices screen. An installer sees every device's health, adds what the
@@ -12,25 +12,17 @@ import { startDashboardHub, type DashboardHub } from './support/dashboard-hub.js
  * a note or a dose; the owner also exports and imports the household document.
  */
 describe('the devices screen', () => {
-  let hub: DashboardHub;
-  let browser: Browser;
-  beforeAll(async () => {
-    [hub, browser] = await Promise.all([startDashboardHub(), launchBrowser()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await hub?.stop();
-  });
+  const env = useDashboardHub();
 
   /** Signs in and opens /installer, noting every API path the page asks for. */
   async function openDevices(role: 'installer' | 'owner' | 'family', options: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' } = {}) {
-    const watched = await openPage(browser, hub, options);
+    const watched = await openPage(env.browser, env.hub, options);
     const asked: string[] = [];
     watched.page.on('request', (request) => {
       const url = new URL(request.url());
       if (url.pathname.startsWith('/api/')) asked.push(url.pathname);
     });
-    await signInAs(watched, hub, role);
+    await signInAs(watched, env.hub, role);
     await watched.page.goto('/installer');
     await watched.page.getByRole('heading', { level: 1, name: 'Devices' }).waitFor();
     await watched.page.locator('[data-device="front-door"]').waitFor();
@@ -38,15 +30,15 @@ describe('the devices screen', () => {
   }
 
   async function publish(id: string, kind: string, payload: unknown): Promise<void> {
-    const credential = hub.credential(id);
-    const client = await connectClient(hub.mqttUrl, { username: credential.username, password: credential.password, clientId: `${id}-test` });
+    const credential = env.hub.credential(id);
+    const client = await connectClient(env.hub.mqttUrl, { username: credential.username, password: credential.password, clientId: `${id}-test` });
     await client.publishAsync(`homeward/devices/${id}/${kind}`, JSON.stringify(payload), { qos: 1 });
     await client.endAsync();
   }
 
   function raiseFault(draft: Partial<AlertDraft> & Pick<AlertDraft, 'type' | 'key' | 'title'>): string {
-    hub.hub.alerts.commit({ raise: [{ severity: 'fault', at: Date.now(), details: {}, ...draft }], clear: [], doses: [] });
-    const row = hub.hub.store.alerts.byKey(draft.key);
+    env.hub.hub.alerts.commit({ raise: [{ severity: 'fault', at: Date.now(), details: {}, ...draft }], clear: [], doses: [] });
+    const row = env.hub.hub.store.alerts.byKey(draft.key);
     if (row === undefined) throw new Error(`fault ${draft.key} was not raised`);
     return row.id;
   }
@@ -98,7 +90,7 @@ describe('the devices screen', () => {
     await bridge.getByRole('button', { name: 'Show credentials for zigbee' }).click();
     const password = bridge.getByRole('textbox', { name: 'Password' });
     await password.waitFor();
-    const credential = hub.credential('zigbee');
+    const credential = env.hub.credential('zigbee');
     expect(await bridge.getByRole('textbox', { name: 'Username' }).inputValue()).toBe(credential.username);
     expect(await password.inputValue()).toBe(credential.password);
     expect(await bridge.textContent()).toContain('configuration.yaml');
@@ -106,10 +98,10 @@ describe('the devices screen', () => {
     await bridge.getByText('Password copied.').waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(credential.password);
     // Each look at a credential is on the audit record.
-    expect(hub.hub.store.audit.recent(20).some((entry) => entry.action === 'credentials.viewed' && entry.target === 'bridge:zigbee' && entry.userId === hub.members.installer.id)).toBe(true);
+    expect(env.hub.hub.store.audit.recent(20).some((entry) => entry.action === 'credentials.viewed' && entry.target === 'bridge:zigbee' && entry.userId === env.hub.members.installer.id)).toBe(true);
 
     // Zigbee2MQTT reports a sensor the household does not have yet.
-    const z2m = await connectClient(hub.mqttUrl, { username: credential.username, password: credential.password, clientId: 'z2m-test' });
+    const z2m = await connectClient(env.hub.mqttUrl, { username: credential.username, password: credential.password, clientId: 'z2m-test' });
     await z2m.publishAsync('zigbee2mqtt/Kitchen Door', JSON.stringify({ contact: true, battery: 90, linkquality: 80 }), { qos: 1 });
     await z2m.endAsync();
     const found = page.locator('[data-discovered="zigbee2mqtt/Kitchen Door"]');
@@ -135,7 +127,7 @@ describe('the devices screen', () => {
     const added = page.locator('[data-device="kitchen-door"]');
     await added.waitFor();
     expect(await added.textContent()).toContain('It uses the credentials of its bridge, zigbee.');
-    expect(hub.hub.household.view().devicesById.get('kitchen-door')).toMatchObject({ source: 'zigbee2mqtt', bridge: 'zigbee', topic: 'zigbee2mqtt/Kitchen Door', heartbeat: '26h' });
+    expect(env.hub.hub.household.view().devicesById.get('kitchen-door')).toMatchObject({ source: 'zigbee2mqtt', bridge: 'zigbee', topic: 'zigbee2mqtt/Kitchen Door', heartbeat: '26h' });
     await expect.poll(() => found.count()).toBe(0);
     await page.locator('#discover').getByText('Nothing new heard').waitFor();
     expect(problems).toEqual([]);
@@ -147,7 +139,7 @@ describe('the devices screen', () => {
     const front = page.locator('[data-device="front-door"]');
     await front.getByRole('button', { name: 'Show credentials for Front door' }).click();
     await front.getByRole('textbox', { name: 'Password' }).waitFor();
-    expect(await front.getByRole('textbox', { name: 'Password' }).inputValue()).toBe(hub.credential('front-door').password);
+    expect(await front.getByRole('textbox', { name: 'Password' }).inputValue()).toBe(env.hub.credential('front-door').password);
     expect(await front.textContent()).toContain('homeward/devices/front-door/door');
     await front.getByRole('button', { name: 'Hide credentials for Front door' }).click();
     expect(await front.getByRole('textbox', { name: 'Password' }).count()).toBe(0);
@@ -161,19 +153,19 @@ describe('the devices screen', () => {
     const errorId = ((await heartbeat.getAttribute('aria-describedby')) ?? '').split(' ').find((id) => id.endsWith('-error'));
     expect(errorId).toBeDefined();
     expect(await page.locator(`[id="${errorId}"]`).textContent()).toMatch(/pattern|match|duration/i);
-    expect(hub.hub.household.view().devicesById.get('front-door')?.heartbeat).toBe('26h');
+    expect(env.hub.hub.household.view().devicesById.get('front-door')?.heartbeat).toBe('26h');
 
     await form.getByLabel('Heartbeat (optional)').fill('26h');
     await form.getByLabel('Name', { exact: true }).fill('Front door (hall)');
     await form.getByRole('button', { name: 'Save changes' }).click();
     await page.locator('[data-device="front-door"]').getByRole('heading', { name: /Front door \(hall\)/ }).waitFor();
-    expect(hub.hub.household.view().devicesById.get('front-door')).toMatchObject({ name: 'Front door (hall)', exit: true, heartbeat: '26h' });
+    expect(env.hub.hub.household.view().devicesById.get('front-door')).toMatchObject({ name: 'Front door (hall)', exit: true, heartbeat: '26h' });
 
     const back = page.locator('[data-device="back-door"]');
     await back.getByRole('button', { name: 'Remove Back door' }).click();
     await back.getByRole('button', { name: 'Yes, remove Back door' }).click();
     await expect.poll(() => back.count()).toBe(0);
-    expect(hub.hub.household.view().devicesById.has('back-door')).toBe(false);
+    expect(env.hub.hub.household.view().devicesById.has('back-door')).toBe(false);
     expect(problems).toEqual([]);
     await context.close();
   });
@@ -216,10 +208,10 @@ describe('the devices screen', () => {
 
     const [download] = await Promise.all([page.waitForEvent('download'), card.getByRole('button', { name: 'Export the household document' }).click()]);
     expect(download.suggestedFilename()).toMatch(/^household-\d{4}-\d{2}-\d{2}\.json$/);
-    const exported = JSON.parse(readFileSync(await download.path(), 'utf8')) as ReturnType<typeof hub.hub.household.view>['household'];
-    expect(exported).toEqual(hub.hub.household.view().household);
+    const exported = JSON.parse(readFileSync(await download.path(), 'utf8')) as ReturnType<typeof env.hub.hub.household.view>['household'];
+    expect(exported).toEqual(env.hub.hub.household.view().household);
 
-    const before = hub.hub.household.view().revision;
+    const before = env.hub.hub.household.view().revision;
     const misspelt = { ...exported, devices: (exported.devices ?? []).map((d) => (d.id === 'pillbox' ? { ...d, exti: true } : d)) };
     await card.getByLabel('Household document to import').setInputFiles({ name: 'misspelt.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(misspelt)) });
     await card.getByRole('button', { name: 'Replace the household document with misspelt.json' }).click();
@@ -227,7 +219,7 @@ describe('the devices screen', () => {
     await refusal.waitFor();
     expect(await refusal.textContent()).toContain('Nothing was changed.');
     expect(await refusal.textContent()).toMatch(/exti/);
-    expect(hub.hub.household.view().revision).toBe(before);
+    expect(env.hub.hub.household.view().revision).toBe(before);
 
     await card.getByLabel('Household document to import').setInputFiles({ name: 'not-json.json', mimeType: 'application/json', buffer: Buffer.from('{ "home": ') });
     await card.getByText('not-json.json is not a JSON file').waitFor();
@@ -236,7 +228,7 @@ describe('the devices screen', () => {
     await card.getByLabel('Household document to import').setInputFiles({ name: 'renamed.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(renamed)) });
     await card.getByRole('button', { name: 'Replace the household document with renamed.json' }).click();
     await card.getByText(`Imported renamed.json: the household document is now revision ${before + 1}.`).waitFor();
-    expect(hub.hub.household.view().household.person.name).toBe('Maggie');
+    expect(env.hub.hub.household.view().household.person.name).toBe('Maggie');
     expect(problems).toEqual([]);
     await context.close();
   });

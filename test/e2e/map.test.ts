@@ -1,8 +1,7 @@
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from '../support/mqtt-clients.js';
-import { accessibilityViolations, DESKTOP, keepScreenshot, launchBrowser, openPage, signInAs, type Watched } from './support/browser.js';
-import { startDashboardHub, type DashboardHub } from './support/dashboard-hub.js';
+import { accessibilityViolations, DESKTOP, keepScreenshot, openPage, signInAs, type Watched } from './support/browser.js';
+import { useDashboardHub } from './support/use-dashboard-hub.js';
 
 type Zone = { id: string; name: string; lat: number; lon: number; radiusM?: number };
 
@@ -12,15 +11,13 @@ type Zone = { id: string; name: string; lat: number; lon: number; radiusM?: numb
  * map edit can also be made in.
  */
 describe('map screen', () => {
-  let hub: DashboardHub;
-  let browser: Browser;
+  const env = useDashboardHub();
   const opened: Watched[] = [];
 
   beforeAll(async () => {
-    [hub, browser] = await Promise.all([startDashboardHub(), launchBrowser()]);
     // A short walk from home, published by the tracker as a DIY device does (devices/native/README.md).
-    const credential = hub.credential('mum-phone');
-    const tracker = await connectClient(hub.mqttUrl, { username: credential.username, password: credential.password, clientId: 'mum-phone' });
+    const credential = env.hub.credential('mum-phone');
+    const tracker = await connectClient(env.hub.mqttUrl, { username: credential.username, password: credential.password, clientId: 'mum-phone' });
     const now = Math.floor(Date.now() / 1000);
     const walk = [
       [51.5072, -0.1276],
@@ -35,15 +32,13 @@ describe('map screen', () => {
   });
   afterAll(async () => {
     for (const watched of opened) await watched.context.close().catch(() => undefined);
-    await browser?.close();
-    await hub?.stop();
   });
 
   async function openAs(role: Parameters<typeof signInAs>[2], options: Parameters<typeof openPage>[2] = {}): Promise<Watched> {
-    const watched = await openPage(browser, hub, options);
+    const watched = await openPage(env.browser, env.hub, options);
     opened.push(watched);
     watched.page.setDefaultTimeout(8_000);
-    await signInAs(watched, hub, role);
+    await signInAs(watched, env.hub, role);
     await watched.page.goto('/map');
     return watched;
   }
@@ -135,7 +130,7 @@ describe('map screen', () => {
     const csrf = ((await (await owner.context.request.get('/api/auth/session')).json()) as { csrfToken: string }).csrfToken;
     const current = await owner.context.request.get('/api/household');
     const elsewhere = await owner.context.request.put('/api/household/zones', {
-      headers: { origin: hub.baseUrl, 'x-csrf-token': csrf, 'if-match': current.headers().etag ?? '' },
+      headers: { origin: env.hub.baseUrl, 'x-csrf-token': csrf, 'if-match': current.headers().etag ?? '' },
       data: { zones: [{ id: 'home', name: 'Home', lat: 51.5072, lon: -0.1276, radiusM: 180 }] },
     });
     expect(elsewhere.status()).toBe(200);

@@ -1,8 +1,7 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from '../support/mqtt-clients.js';
-import { accessibilityViolations, DESKTOP, keepScreenshot, launchBrowser, openPage, signInAs, type Watched } from './support/browser.js';
-import { startDashboardHub, type DashboardHub } from './support/dashboard-hub.js';
+import { accessibilityViolations, DESKTOP, keepScreenshot, openPage, signInAs, type Watched } from './support/browser.js';
+import { useDashboardHub } from './support/use-dashboard-hub.js';
 
 interface Overview {
   date: string;
@@ -28,17 +27,15 @@ async function overview(watched: Watched): Promise<Overview> {
 
 /** Issue 8, screen 4: today's doses live from the pill box, a dose by hand, editing the schedule, the calendar and the GP's report. */
 describe('medication screen', () => {
-  let hub: DashboardHub;
-  let browser: Browser;
+  const env = useDashboardHub();
   const now = londonClock();
 
   beforeAll(async () => {
-    [hub, browser] = await Promise.all([startDashboardHub(), launchBrowser()]);
     // Both doses are due now, so a pill-box opening and a dose by hand both land in their windows.
-    const owner = await openPage(browser, hub);
-    await signInAs(owner, hub, 'owner');
+    const owner = await openPage(env.browser, env.hub);
+    await signInAs(owner, env.hub, 'owner');
     const put = await owner.context.request.put('/api/medication', {
-      headers: { origin: hub.baseUrl, 'x-csrf-token': await csrf(owner) },
+      headers: { origin: env.hub.baseUrl, 'x-csrf-token': await csrf(owner) },
       data: {
         medication: [
           { name: 'Morning tablets', at: now, window: '60m', compartment: 1 },
@@ -49,15 +46,11 @@ describe('medication screen', () => {
     expect(put.status(), await put.text()).toBe(200);
     await owner.context.close();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await hub?.stop();
-  });
 
   it('shows a pill-box opening as taken without a reload, and records a dose given by hand', async () => {
-    const watched = await openPage(browser, hub);
+    const watched = await openPage(env.browser, env.hub);
     const { page } = watched;
-    await signInAs(watched, hub, 'carer');
+    await signInAs(watched, env.hub, 'carer');
     const slugs = Object.fromEntries((await overview(watched)).schedule.map((d) => [d.name, d.dose]));
     await page.goto('/medication');
     await page.locator('.live-live').waitFor();
@@ -66,8 +59,8 @@ describe('medication screen', () => {
     await expect.poll(() => morning.textContent()).toContain('Due');
     await page.evaluate(() => ((window as unknown as { stillThisPage: boolean }).stillThisPage = true));
 
-    const credential = hub.credential('pillbox');
-    const box = await connectClient(hub.mqttUrl, { username: credential.username, password: credential.password, clientId: 'pillbox' });
+    const credential = env.hub.credential('pillbox');
+    const box = await connectClient(env.hub.mqttUrl, { username: credential.username, password: credential.password, clientId: 'pillbox' });
     await box.publishAsync('homeward/devices/pillbox/pillbox', JSON.stringify({ compartment: 1, open: true }), { qos: 1 });
     await box.publishAsync('homeward/devices/pillbox/pillbox', JSON.stringify({ compartment: 1, open: false }), { qos: 1 });
     await box.endAsync();
@@ -98,9 +91,9 @@ describe('medication screen', () => {
   });
 
   it('edits a dose’s time, and refuses a time that is not one without saving anything', async () => {
-    const watched = await openPage(browser, hub, { viewport: DESKTOP });
+    const watched = await openPage(env.browser, env.hub, { viewport: DESKTOP });
     const { page } = watched;
-    await signInAs(watched, hub, 'owner');
+    await signInAs(watched, env.hub, 'owner');
     await page.goto('/medication');
     await page.getByRole('button', { name: 'Edit the schedule' }).click();
     const heart = page.getByRole('group', { name: 'Heart tablet' });
@@ -124,9 +117,9 @@ describe('medication screen', () => {
   });
 
   it('shows a viewer the doses and schedule with no way to change them', async () => {
-    const watched = await openPage(browser, hub);
+    const watched = await openPage(env.browser, env.hub);
     const { page } = watched;
-    await signInAs(watched, hub, 'viewer');
+    await signInAs(watched, env.hub, 'viewer');
     await page.goto('/medication');
     await page.locator('[data-schedule]').first().waitFor();
     await page.locator('.med-calendar').waitFor();
@@ -137,9 +130,9 @@ describe('medication screen', () => {
   });
 
   it('prints a report for the GP with a table per day and dose', async () => {
-    const watched = await openPage(browser, hub, { viewport: DESKTOP });
+    const watched = await openPage(env.browser, env.hub, { viewport: DESKTOP });
     const { page } = watched;
-    await signInAs(watched, hub, 'family');
+    await signInAs(watched, env.hub, 'family');
     await page.goto('/medication');
     await page.getByRole('link', { name: 'Printable report' }).click();
     await page.getByRole('heading', { level: 1, name: 'Medication report' }).waitFor();
@@ -163,8 +156,8 @@ describe('medication screen', () => {
   it('is accessible and fits a phone and a desktop, in light and dark', async () => {
     for (const [size, viewport] of [['phone', undefined], ['desktop', DESKTOP]] as const) {
       for (const colorScheme of ['light', 'dark'] as const) {
-        const watched = await openPage(browser, hub, { ...(viewport ? { viewport } : {}), colorScheme });
-        await signInAs(watched, hub, 'carer');
+        const watched = await openPage(env.browser, env.hub, { ...(viewport ? { viewport } : {}), colorScheme });
+        await signInAs(watched, env.hub, 'carer');
         await watched.page.goto('/medication');
         await watched.page.locator('.med-calendar').waitFor();
         await watched.page.locator('[data-schedule]').first().waitFor();

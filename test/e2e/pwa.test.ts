@@ -1,31 +1,23 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { connectClient } from '../support/mqtt-clients.js';
-import { CHROMIUM, CHROMIUM_FLAGS, launchBrowser, openPage, signInAs } from './support/browser.js';
-import { startDashboardHub, type DashboardHub } from './support/dashboard-hub.js';
+import { CHROMIUM, CHROMIUM_FLAGS, openPage, signInAs } from './support/browser.js';
+import { useDashboardHub } from './support/use-dashboard-hub.js';
 
 /**
  * Issue 8, "Qualities": installable (manifest, icons, service worker; iOS needs the home screen for
  * Web Push), and an offline shell that shows the last known state and says it is stale.
  */
 describe('the dashboard as an installable app', () => {
-  let hub: DashboardHub;
-  let browser: Browser;
-  beforeAll(async () => {
-    [hub, browser] = await Promise.all([startDashboardHub(), launchBrowser()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await hub?.stop();
-  });
+  const env = useDashboardHub();
 
   it('has a manifest Chromium finds installable, with icons it can fetch, and the iOS home-screen tags', async () => {
     // Chromium never offers to install from an incognito profile, which every new context is: ask a real profile.
     const profile = mkdtempSync(path.join(os.tmpdir(), 'homeward-profile-'));
-    const installing = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_FLAGS, baseURL: hub.baseUrl });
+    const installing = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_FLAGS, baseURL: env.hub.baseUrl });
     try {
       const tab = installing.pages()[0] ?? (await installing.newPage());
       await tab.goto('/');
@@ -38,7 +30,7 @@ describe('the dashboard as an installable app', () => {
       rmSync(profile, { recursive: true, force: true });
     }
 
-    const { page, context, problems } = await openPage(browser, hub);
+    const { page, context, problems } = await openPage(env.browser, env.hub);
     await page.goto('/');
 
     const manifest = await (await context.request.get('/manifest.webmanifest')).json() as { display: string; start_url: string; icons: Array<{ src: string; sizes: string; purpose: string }> };
@@ -60,11 +52,11 @@ describe('the dashboard as an installable app', () => {
   });
 
   it('opens without the hub, showing the last known state and saying it is stale', async () => {
-    const watched = await openPage(browser, hub);
+    const watched = await openPage(env.browser, env.hub);
     const { page, context } = watched;
-    await signInAs(watched, hub, 'family');
-    const credential = hub.credential('front-door');
-    const door = await connectClient(hub.mqttUrl, { username: credential.username, password: credential.password, clientId: 'front-door' });
+    await signInAs(watched, env.hub, 'family');
+    const credential = env.hub.credential('front-door');
+    const door = await connectClient(env.hub.mqttUrl, { username: credential.username, password: credential.password, clientId: 'front-door' });
     await door.publishAsync('homeward/devices/front-door/door', JSON.stringify({ open: true, battery: 80 }), { qos: 1 });
     await door.endAsync();
 

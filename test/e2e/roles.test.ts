@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { roles, type Role } from '../../src/accounts/roles.js';
 import type { AlertDraft } from '../../src/core/alerts.js';
 import { isPermission, roleMay, type Permission } from '../../src/http/permissions.js';
-import { accessibilityViolations, keepScreenshot, launchBrowser, openPage, signInAs, type AxeViolation } from './support/browser.js';
-import { startDashboardHub, type DashboardHub } from './support/dashboard-hub.js';
+import { accessibilityViolations, keepScreenshot, openPage, signInAs, type AxeViolation } from './support/browser.js';
+import { useDashboardHub } from './support/use-dashboard-hub.js';
 
 /**
  * Issue 8, "Each role sees only what it may", and "an axe-core accessibility check of every screen".
@@ -48,16 +48,14 @@ function localDate(at = new Date()): string {
 }
 
 describe('each role’s view of the dashboard', () => {
-  let hub: DashboardHub;
-  let browser: Browser;
+  const env = useDashboardHub();
   let incidentId: string;
   let faultId: string;
 
   beforeAll(async () => {
-    [hub, browser] = await Promise.all([startDashboardHub(), launchBrowser()]);
     const raise = (draft: Pick<AlertDraft, 'type' | 'key' | 'severity' | 'title'> & Partial<AlertDraft>) => {
-      hub.hub.alerts.commit({ raise: [{ at: Date.now(), details: {}, ...draft }], clear: [], doses: [] });
-      const row = hub.hub.store.alerts.byKey(draft.key);
+      env.hub.hub.alerts.commit({ raise: [{ at: Date.now(), details: {}, ...draft }], clear: [], doses: [] });
+      const row = env.hub.hub.store.alerts.byKey(draft.key);
       if (row === undefined) throw new Error(`${draft.key} was not raised`);
       return row;
     };
@@ -65,10 +63,6 @@ describe('each role’s view of the dashboard', () => {
     if (exit.incidentId === null) throw new Error('the night exit opened no incident');
     incidentId = exit.incidentId;
     faultId = raise({ type: 'sensor-silent', key: 'sensor-silent:pillbox:roles-test', severity: 'fault', deviceId: 'pillbox', title: 'The pill box has gone quiet' }).id;
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await hub?.stop();
   });
 
   /** A concrete address for each route: ids of a raised incident and fault, today's digest. */
@@ -92,7 +86,7 @@ describe('each role’s view of the dashboard', () => {
 
   for (const role of roles) {
     it(`shows ${role} exactly the screens the role may use, and only reads it may make`, async () => {
-      const watched = await openPage(browser, hub);
+      const watched = await openPage(env.browser, env.hub);
       const { page, context, problems } = watched;
       const refused: string[] = [];
       const asked: string[] = [];
@@ -104,7 +98,7 @@ describe('each role’s view of the dashboard', () => {
         const url = new URL(request.url());
         if (url.pathname.startsWith('/api/')) asked.push(url.pathname);
       });
-      await signInAs(watched, hub, role as Role);
+      await signInAs(watched, env.hub, role as Role);
 
       const allowed = SCREENS.filter((s) => roleMay(role, s.needs));
       const expectedNav = SCREENS.filter((s) => s.nav && roleMay(role, s.needs)).map((s) => s.title);
@@ -139,8 +133,8 @@ describe('each role’s view of the dashboard', () => {
   }
 
   it('passes axe on every screen, as the owner on a phone', async () => {
-    const watched = await openPage(browser, hub);
-    await signInAs(watched, hub, 'owner');
+    const watched = await openPage(env.browser, env.hub);
+    await signInAs(watched, env.hub, 'owner');
     const found: Record<string, AxeViolation[]> = {};
     for (const screen of SCREENS) {
       const address = addressOf(screen);

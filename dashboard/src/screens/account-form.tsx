@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { describe } from '../ui/action';
 import { describedBy, Field } from '../ui/field';
+import { FormProblem, SubmitButton, useSubmission } from '../ui/submission';
 
 /**
  * The form that makes an account, for the first owner (setup) and for an invited member: name,
@@ -18,21 +18,12 @@ export function AccountForm(props: { submitLabel: string; fixedEmail?: string | 
   const [email, setEmail] = useState(props.fixedEmail ?? '');
   const [password, setPassword] = useState('');
   const [again, setAgain] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const submission = useSubmission();
   const mismatch = again !== '' && again !== password ? 'The two passwords differ.' : null;
   const submit = async (event: Event) => {
     event.preventDefault();
     if (mismatch) return;
-    setBusy(true);
-    setProblem(null);
-    try {
-      await props.onSubmit({ name: name.trim(), email: email.trim(), password });
-    } catch (error) {
-      setProblem(describe(error));
-    } finally {
-      setBusy(false);
-    }
+    await submission.run(() => props.onSubmit({ name: name.trim(), email: email.trim(), password }));
   };
   return (
     <form onSubmit={(event) => void submit(event)} noValidate={false}>
@@ -49,14 +40,8 @@ export function AccountForm(props: { submitLabel: string; fixedEmail?: string | 
       <Field id="account-again" label="Password again" error={mismatch}>
         <input id="account-again" type="password" autocomplete="new-password" required value={again} onInput={(e) => setAgain(e.currentTarget.value)} aria-invalid={mismatch ? true : undefined} aria-describedby={describedBy('account-again', { error: mismatch })} />
       </Field>
-      {problem ? (
-        <p class="problem" role="alert">
-          {problem}
-        </p>
-      ) : null}
-      <button type="submit" class="button button-primary" disabled={busy} aria-busy={busy}>
-        {props.submitLabel}
-      </button>
+      <FormProblem problem={submission.problem} />
+      <SubmitButton busy={submission.busy}>{props.submitLabel}</SubmitButton>
     </form>
   );
 }

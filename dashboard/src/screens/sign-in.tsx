@@ -1,28 +1,21 @@
 import { useEffect, useState } from 'preact/hooks';
 import { signIn } from '../app/session';
-import { describe } from '../ui/action';
 import { Field } from '../ui/field';
+import { FormProblem, SubmitButton, useSubmission } from '../ui/submission';
 import { Gate } from './account-form';
 
 /** Signing in (issue 8, screen 9). The hub rate-limits attempts and says when to try again. */
 export function SignInScreen(props: { reason?: string }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const submission = useSubmission();
   useEffect(() => {
     document.title = 'Sign in · Homeward';
   }, []);
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setProblem(null);
-    try {
-      await signIn(email.trim(), password);
-    } catch (error) {
-      setProblem(describe(error));
-      setBusy(false);
-    }
+    // Signed in, the app replaces this screen: the form stays busy until then.
+    await submission.run(() => signIn(email.trim(), password), { stayBusy: true });
   };
   return (
     <Gate title="Sign in">
@@ -38,14 +31,8 @@ export function SignInScreen(props: { reason?: string }) {
         <Field id="sign-in-password" label="Password">
           <input id="sign-in-password" type="password" autocomplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
         </Field>
-        {problem ? (
-          <p class="problem" role="alert">
-            {problem}
-          </p>
-        ) : null}
-        <button type="submit" class="button button-primary" disabled={busy} aria-busy={busy}>
-          Sign in
-        </button>
+        <FormProblem problem={submission.problem} />
+        <SubmitButton busy={submission.busy}>Sign in</SubmitButton>
       </form>
       <p class="muted small">New to this circle? Ask its owner for an invitation link.</p>
     </Gate>

@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
 import { api } from '../../api/client';
 import type { Reply } from '../../api/types';
-import { describe } from '../../ui/action';
 import { describedBy, Field } from '../../ui/field';
+import { SubmitButton, useSubmission } from '../../ui/submission';
 
 type Note = Reply<'/api/care-log'>['notes'][number];
 type Kind = Note['kind'];
@@ -32,26 +32,20 @@ function emptyProblem(kind: Kind): string {
 export function NoteForm(props: { onWritten: () => Promise<void> }) {
   const [kind, setKind] = useState<Kind>('handover');
   const [text, setText] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
+  const submission = useSubmission();
+  const { problem, setProblem } = submission;
   const [done, setDone] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const ask = ASK[kind];
   const submit = async (event: Event) => {
     event.preventDefault();
     setDone(null);
     if (text.trim() === '') return setProblem(emptyProblem(kind));
-    setBusy(true);
-    setProblem(null);
-    try {
+    await submission.run(async () => {
       await api.post('/api/care-log', { body: { kind, text: text.trim() } });
       setText('');
       setDone(ask.done);
       await props.onWritten();
-    } catch (error) {
-      setProblem(describe(error));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form class="care-note-form" onSubmit={(event) => void submit(event)} noValidate>
@@ -77,9 +71,7 @@ export function NoteForm(props: { onWritten: () => Promise<void> }) {
         />
       </Field>
       <div class="row">
-        <button type="submit" class="button button-primary" disabled={busy} aria-busy={busy}>
-          {ask.submit}
-        </button>
+        <SubmitButton busy={submission.busy}>{ask.submit}</SubmitButton>
         {done ? (
           <span class="action-done" role="status">
             {done}
@@ -93,22 +85,21 @@ export function NoteForm(props: { onWritten: () => Promise<void> }) {
 /** Change the words of one's own note in place. */
 export function NoteEditor(props: { note: Note; onDone: (changed: boolean) => Promise<void> }) {
   const [text, setText] = useState(props.note.text);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const submission = useSubmission();
+  const { problem, setProblem } = submission;
   const id = `care-edit-${props.note.id}`;
   const save = async (event: Event) => {
     event.preventDefault();
     if (text.trim() === '') return setProblem(emptyProblem(props.note.kind));
     if (text.trim() === props.note.text) return props.onDone(false);
-    setBusy(true);
-    setProblem(null);
-    try {
-      await api.patch('/api/care-log/{id}', { params: { id: props.note.id }, body: { text: text.trim() } });
-      await props.onDone(true);
-    } catch (error) {
-      setProblem(describe(error));
-      setBusy(false);
-    }
+    // Saved, the editor closes: it stays busy until then.
+    await submission.run(
+      async () => {
+        await api.patch('/api/care-log/{id}', { params: { id: props.note.id }, body: { text: text.trim() } });
+        await props.onDone(true);
+      },
+      { stayBusy: true },
+    );
   };
   return (
     <form onSubmit={(event) => void save(event)} noValidate>
@@ -116,9 +107,7 @@ export function NoteEditor(props: { note: Note; onDone: (changed: boolean) => Pr
         <textarea id={id} maxLength={MAX} value={text} onInput={(e) => setText(e.currentTarget.value)} aria-invalid={problem ? true : undefined} aria-describedby={describedBy(id, { error: problem })} />
       </Field>
       <div class="row">
-        <button type="submit" class="button button-primary" disabled={busy} aria-busy={busy}>
-          Save the change
-        </button>
+        <SubmitButton busy={submission.busy}>Save the change</SubmitButton>
         <button type="button" class="button" onClick={() => void props.onDone(false)}>
           Cancel
         </button>

@@ -2,9 +2,10 @@ import { useState } from 'preact/hooks';
 import { api } from '../../api/client';
 import type { Reply } from '../../api/types';
 import { may, type User } from '../../app/session';
-import { ActionButton, describe } from '../../ui/action';
+import { ActionButton } from '../../ui/action';
 import { dateTime } from '../../ui/format';
 import { Pill, type Tone } from '../../ui/page';
+import { FormProblem, useSubmission } from '../../ui/submission';
 import { NoteEditor } from './note-form';
 
 export type Note = Reply<'/api/care-log'>['notes'][number];
@@ -110,8 +111,7 @@ export function NoteItem(props: { note: Note; user: User; onChanged: () => Promi
 }
 
 function ReactionButton(props: { pressed: boolean; label: string; context: string; count: number; onToggle: () => Promise<void> }) {
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
+  const { busy, problem, run } = useSubmission();
   return (
     <span class="action">
       <button
@@ -119,27 +119,13 @@ function ReactionButton(props: { pressed: boolean; label: string; context: strin
         class={`button ${props.pressed ? 'button-primary' : ''}`}
         aria-pressed={props.pressed}
         disabled={busy}
-        onClick={async () => {
-          setBusy(true);
-          setProblem(null);
-          try {
-            await props.onToggle();
-          } catch (error) {
-            setProblem(describe(error));
-          } finally {
-            setBusy(false);
-          }
-        }}
+        onClick={() => void run(props.onToggle)}
       >
         {props.label}
         <span class="visually-hidden">{props.context}</span>
         {props.count > 0 ? <span class="care-note-count"> · {props.count}</span> : null}
       </button>
-      {problem ? (
-        <span class="action-problem" role="alert">
-          {problem}
-        </span>
-      ) : null}
+      <FormProblem problem={problem} inline />
     </span>
   );
 }

@@ -1,8 +1,9 @@
 import { useState } from 'preact/hooks';
 import { api } from '../../api/client';
-import { ActionButton, describe } from '../../ui/action';
+import { ActionButton } from '../../ui/action';
 import { Field } from '../../ui/field';
 import { dateTime } from '../../ui/format';
+import { FormProblem, SubmitButton, useSubmission } from '../../ui/submission';
 
 /** "YYYY-MM-DDTHH:MM" in this browser's time, as a datetime-local input shows it. */
 function localInput(ms: number): string {
@@ -15,8 +16,7 @@ function localInput(ms: number): string {
 export function AwayForm(props: { away: { from: string; until: string } | null; onChanged: () => Promise<void> }) {
   const [from, setFrom] = useState(() => localInput(Date.now()));
   const [until, setUntil] = useState(() => localInput(Date.now() + 2 * 24 * 3600_000));
-  const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const submission = useSubmission();
   if (props.away) {
     return (
       <div class="stack">
@@ -38,18 +38,12 @@ export function AwayForm(props: { away: { from: string; until: string } | null; 
     event.preventDefault();
     const start = Date.parse(from);
     const end = Date.parse(until);
-    if (!Number.isFinite(start) || !Number.isFinite(end)) return setProblem('Give both when you leave and when you are back.');
-    if (end <= start) return setProblem('“Back” must be after “Away from”.');
-    setBusy(true);
-    setProblem(null);
-    try {
+    if (!Number.isFinite(start) || !Number.isFinite(end)) return submission.setProblem('Give both when you leave and when you are back.');
+    if (end <= start) return submission.setProblem('“Back” must be after “Away from”.');
+    await submission.run(async () => {
       await api.put('/api/me/away', { body: { from: new Date(start).toISOString(), until: new Date(end).toISOString() } });
       await props.onChanged();
-    } catch (error) {
-      setProblem(describe(error));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form onSubmit={(event) => void submit(event)}>
@@ -62,14 +56,10 @@ export function AwayForm(props: { away: { from: string; until: string } | null; 
           <input id="away-until" type="datetime-local" required value={until} onInput={(e) => setUntil(e.currentTarget.value)} />
         </Field>
       </div>
-      {problem ? (
-        <p class="problem" role="alert">
-          {problem}
-        </p>
-      ) : null}
-      <button type="submit" class="button" disabled={busy} aria-busy={busy}>
+      <FormProblem problem={submission.problem} />
+      <SubmitButton busy={submission.busy} kind="secondary">
         I’m away
-      </button>
+      </SubmitButton>
     </form>
   );
 }

@@ -1,11 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useResource } from '../../app/resource';
 import { defaultDeviceLabel, disablePush, enablePush, pushSupport, removeDevice, thisDeviceId } from '../../app/push';
-import { ActionButton, describe } from '../../ui/action';
+import { ActionButton } from '../../ui/action';
 import { Field } from '../../ui/field';
 import { ago, dateTime } from '../../ui/format';
 import { Loaded } from '../../ui/loaded';
 import { Empty, Pill } from '../../ui/page';
+import { FormProblem, useSubmission } from '../../ui/submission';
 
 /**
  * "Enable notifications on this device" and the list of my devices that get them (issue 8, screen 7).
@@ -70,22 +71,16 @@ export function MyDevices() {
 function ThisDevice(props: { on: boolean; onChanged: () => Promise<void> }) {
   const support = pushSupport();
   const [label, setLabel] = useState(defaultDeviceLabel);
-  const [problem, setProblem] = useState<string | null>(null);
+  const submission = useSubmission();
+  const { busy } = submission;
   const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   if (!support.supported) return <p class="stale">{support.reason}</p>;
   const run = async (action: () => Promise<string | null>) => {
-    setBusy(true);
-    setProblem(null);
     setNotice(null);
-    try {
+    await submission.run(async () => {
       setNotice(await action());
       await props.onChanged();
-    } catch (error) {
-      setProblem(describe(error));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <div class="stack">
@@ -126,11 +121,7 @@ function ThisDevice(props: { on: boolean; onChanged: () => Promise<void> }) {
           </div>
         </>
       )}
-      {problem ? (
-        <p class="problem" role="alert">
-          {problem}
-        </p>
-      ) : null}
+      <FormProblem problem={submission.problem} />
       {notice ? (
         <p class="action-done" role="status">
           {notice}

@@ -2,11 +2,12 @@ import { useState } from 'preact/hooks';
 import { api } from '../../api/client';
 import { useResource } from '../../app/resource';
 import type { Reply } from '../../api/types';
-import { ActionButton, describe } from '../../ui/action';
+import { ActionButton } from '../../ui/action';
 import { Field } from '../../ui/field';
 import { dateTime } from '../../ui/format';
 import { Loaded } from '../../ui/loaded';
 import { Card, Empty, Pill, type Tone } from '../../ui/page';
+import { FormProblem, SubmitButton, useSubmission } from '../../ui/submission';
 import { ROLE_WORDS, ROLES, type Role } from './words';
 
 type Invitation = Reply<'/api/invitations'>['invitations'][number];
@@ -61,24 +62,17 @@ function InviteForm(props: { onMade: (link: string, who: string) => Promise<void
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [hours, setHours] = useState(7 * 24);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const submission = useSubmission();
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setProblem(null);
-    try {
+    await submission.run(async () => {
       const reply = await api.post('/api/invitations', {
         body: { role, validForHours: hours, ...(name.trim() ? { name: name.trim() } : {}), ...(email.trim() ? { email: email.trim() } : {}) },
       });
       await props.onMade(reply.link, `${name.trim() || email.trim() || 'them'} (${ROLE_WORDS[role].name.toLowerCase()})`);
       setName('');
       setEmail('');
-    } catch (error) {
-      setProblem(describe(error));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form onSubmit={(event) => void submit(event)}>
@@ -108,14 +102,8 @@ function InviteForm(props: { onMade: (link: string, who: string) => Promise<void
           </select>
         </Field>
       </div>
-      {problem ? (
-        <p class="problem" role="alert">
-          {problem}
-        </p>
-      ) : null}
-      <button type="submit" class="button button-primary" disabled={busy} aria-busy={busy}>
-        Create an invitation link
-      </button>
+      <FormProblem problem={submission.problem} />
+      <SubmitButton busy={submission.busy}>Create an invitation link</SubmitButton>
     </form>
   );
 }

@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
 import { api } from '../../api/client';
 import type { Body, Reply } from '../../api/types';
-import { describe } from '../../ui/action';
 import { Field } from '../../ui/field';
+import { FormProblem, SubmitButton, useSubmission } from '../../ui/submission';
 
 type Preferences = Reply<'/api/me/preferences'>['preferences'];
 type AlertType = keyof Preferences['alertTypes'];
@@ -35,25 +35,18 @@ export function PreferencesForm(props: { preferences: Preferences; faultsOnly: b
   const [draft, setDraft] = useState<Preferences>(props.preferences);
   const [quiet, setQuiet] = useState(props.preferences.quietHours ?? { start: '22:00', end: '07:00' });
   const [quietOn, setQuietOn] = useState(props.preferences.quietHours !== null);
-  const [problem, setProblem] = useState<string | null>(null);
+  const submission = useSubmission();
   const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
   const change = (next: Partial<Preferences>) => (setDraft((current) => ({ ...current, ...next })), setSaved(false));
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setProblem(null);
     setSaved(false);
-    try {
+    await submission.run(async () => {
       const body: Body<'/api/me/preferences', 'put'> = { ...draft, quietHours: quietOn ? quiet : null };
       await api.put('/api/me/preferences', { body });
       setSaved(true);
       await props.onSaved();
-    } catch (error) {
-      setProblem(describe(error));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form onSubmit={(event) => void submit(event)}>
@@ -111,15 +104,9 @@ export function PreferencesForm(props: { preferences: Preferences; faultsOnly: b
           <input id="digest-at" type="time" disabled={!draft.digest.enabled} value={draft.digest.at} onInput={(e) => change({ digest: { ...draft.digest, at: e.currentTarget.value } })} />
         </Field>
       </fieldset>
-      {problem ? (
-        <p class="problem" role="alert">
-          {problem}
-        </p>
-      ) : null}
+      <FormProblem problem={submission.problem} />
       <div class="row">
-        <button type="submit" class="button button-primary" disabled={busy} aria-busy={busy}>
-          Save my preferences
-        </button>
+        <SubmitButton busy={submission.busy}>Save my preferences</SubmitButton>
         {saved ? (
           <span class="action-done" role="status">
             Saved.

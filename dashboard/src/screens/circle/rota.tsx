@@ -3,11 +3,12 @@ import { api } from '../../api/client';
 import { useResource } from '../../app/resource';
 import { may, type User } from '../../app/session';
 import type { Reply } from '../../api/types';
-import { ActionButton, describe } from '../../ui/action';
+import { ActionButton } from '../../ui/action';
 import { Field } from '../../ui/field';
 import { dayLabel, localDate } from '../../ui/format';
 import { Loaded } from '../../ui/loaded';
 import { Card, Empty } from '../../ui/page';
+import { FormProblem, SubmitButton, useSubmission } from '../../ui/submission';
 import { ShiftForm } from './shift-form';
 import { daysWords, nameOf, ON_CALL_ROLES, tierWords, WEEKDAYS, type Member } from './words';
 
@@ -191,20 +192,18 @@ function CoverForm(props: { shift: Shift; user: User; members: readonly Member[]
   const choosable = manage || own;
   const [date, setDate] = useState(nextTurn(props.shift));
   const [userId, setUserId] = useState(choosable ? (others.find((m) => m.id === props.user.id)?.id ?? others[0]?.id ?? 0) : props.user.id);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const submission = useSubmission();
   const prefix = `cover-${props.shift.id}`;
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setProblem(null);
-    try {
-      await api.post('/api/rota/cover', { body: { shiftId: props.shift.id, date, userId } });
-      await props.onDone(true);
-    } catch (error) {
-      setProblem(describe(error));
-      setBusy(false);
-    }
+    // Done, the form closes: it stays busy until then.
+    await submission.run(
+      async () => {
+        await api.post('/api/rota/cover', { body: { shiftId: props.shift.id, date, userId } });
+        await props.onDone(true);
+      },
+      { stayBusy: true },
+    );
   };
   return (
     <form class="circle-box" onSubmit={(event) => void submit(event)}>
@@ -226,15 +225,11 @@ function CoverForm(props: { shift: Shift; user: User; members: readonly Member[]
           <p>You cover this turn.</p>
         )}
       </div>
-      {problem ? (
-        <p class="problem" role="alert">
-          {problem}
-        </p>
-      ) : null}
+      <FormProblem problem={submission.problem} />
       <div class="row">
-        <button type="submit" class="button button-primary" disabled={busy || userId === 0} aria-busy={busy}>
+        <SubmitButton busy={submission.busy} disabled={userId === 0}>
           Cover this turn
-        </button>
+        </SubmitButton>
         <button type="button" class="button" onClick={() => void props.onDone(false)}>
           Cancel
         </button>

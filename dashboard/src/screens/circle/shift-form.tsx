@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { Reply } from '../../api/types';
-import { describe } from '../../ui/action';
 import { Field } from '../../ui/field';
+import { FormProblem, SubmitButton, useSubmission } from '../../ui/submission';
 import { ON_CALL_ROLES, WEEKDAYS, type Member, type Weekday } from './words';
 
 type Shift = Reply<'/api/rota'>['shifts'][number];
@@ -21,22 +21,13 @@ export function ShiftForm(props: { idPrefix: string; members: readonly Member[];
   const [start, setStart] = useState(props.shift?.start ?? '22:00');
   const [end, setEnd] = useState(props.shift?.end ?? '07:00');
   const [tier, setTier] = useState(props.shift?.tier ?? 1);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const submission = useSubmission();
   const id = (name: string) => `${props.idPrefix}-${name}`;
   const submit = async (event: Event) => {
     event.preventDefault();
-    if (days.length === 0) return setProblem('Choose at least one day.');
-    if (!start || !end) return setProblem('Give the time the shift starts and ends.');
-    setBusy(true);
-    setProblem(null);
-    try {
-      await props.onSubmit({ userId, days, start, end, tier });
-    } catch (error) {
-      setProblem(describe(error));
-    } finally {
-      setBusy(false);
-    }
+    if (days.length === 0) return submission.setProblem('Choose at least one day.');
+    if (!start || !end) return submission.setProblem('Give the time the shift starts and ends.');
+    await submission.run(() => props.onSubmit({ userId, days, start, end, tier }));
   };
   if (candidates.length === 0) return <p class="empty">Nobody in the circle can be on call yet: invite family or a carer first.</p>;
   return (
@@ -76,15 +67,9 @@ export function ShiftForm(props: { idPrefix: string; members: readonly Member[];
           ))}
         </div>
       </fieldset>
-      {problem ? (
-        <p class="problem" role="alert">
-          {problem}
-        </p>
-      ) : null}
+      <FormProblem problem={submission.problem} />
       <div class="row">
-        <button type="submit" class="button button-primary" disabled={busy} aria-busy={busy}>
-          {props.submitLabel}
-        </button>
+        <SubmitButton busy={submission.busy}>{props.submitLabel}</SubmitButton>
         {props.onCancel ? (
           <button type="button" class="button" onClick={props.onCancel}>
             Cancel

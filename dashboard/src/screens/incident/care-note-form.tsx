@@ -1,16 +1,16 @@
 import { useRef, useState } from 'preact/hooks';
 import { api } from '../../api/client';
-import { describe } from '../../ui/action';
 import { describedBy, Field } from '../../ui/field';
+import { SubmitButton, useSubmission } from '../../ui/submission';
 
 const NOTE_LIMIT = 2000;
 
 /** A care note about this incident (POST /api/care-log with incidentId): it joins the incident's timeline and the care log. */
 export function CareNoteForm(props: { incidentId: string; onAdded: () => Promise<unknown> }) {
   const [text, setText] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const submission = useSubmission();
+  const { problem: error, setProblem: setError } = submission;
   const [done, setDone] = useState(false);
-  const [busy, setBusy] = useState(false);
   const area = useRef<HTMLTextAreaElement>(null);
   const id = `note-${props.incidentId}`;
   const hint = 'What you did or saw; the whole circle reads it.';
@@ -24,18 +24,12 @@ export function CareNoteForm(props: { incidentId: string; onAdded: () => Promise
       area.current?.focus();
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await submission.run(async () => {
       await api.post('/api/care-log', { body: { kind: 'note', text: note, incidentId: props.incidentId } });
       setText('');
       setDone(true);
       await props.onAdded();
-    } catch (failure) {
-      setError(describe(failure));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -55,9 +49,9 @@ export function CareNoteForm(props: { incidentId: string; onAdded: () => Promise
         />
       </Field>
       <div class="row">
-        <button type="submit" class="button" disabled={busy} aria-busy={busy}>
+        <SubmitButton busy={submission.busy} kind="secondary">
           Add note
-        </button>
+        </SubmitButton>
         {done ? (
           <span class="action-done" role="status">
             Note added.

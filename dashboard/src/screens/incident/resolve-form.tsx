@@ -1,6 +1,6 @@
 import { useRef, useState } from 'preact/hooks';
-import { describe } from '../../ui/action';
 import { describedBy, Field } from '../../ui/field';
+import { SubmitButton, useSubmission } from '../../ui/submission';
 
 const NOTE_LIMIT = 500;
 
@@ -11,8 +11,8 @@ const NOTE_LIMIT = 500;
 export function ResolveWithNote(props: { id: string; onResolve: (note: string) => Promise<unknown> }) {
   const [open, setOpen] = useState(false);
   const [note, setNote] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const submission = useSubmission();
+  const { problem: error, setProblem: setError, busy } = submission;
   const area = useRef<HTMLTextAreaElement>(null);
   const fieldId = `${props.id}-note`;
   const formId = `${props.id}-form`;
@@ -26,17 +26,11 @@ export function ResolveWithNote(props: { id: string; onResolve: (note: string) =
       area.current?.focus();
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await submission.run(async () => {
       await props.onResolve(text);
       setOpen(false);
       setNote('');
-    } catch (failure) {
-      setError(describe(failure));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   if (!open) {
@@ -71,9 +65,7 @@ export function ResolveWithNote(props: { id: string; onResolve: (note: string) =
         />
       </Field>
       <div class="row">
-        <button type="submit" class="button button-primary" disabled={busy} aria-busy={busy}>
-          Resolve
-        </button>
+        <SubmitButton busy={busy}>Resolve</SubmitButton>
         <button
           type="button"
           class="button button-plain"

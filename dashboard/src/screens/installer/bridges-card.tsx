@@ -1,12 +1,13 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../../api/client';
+import { api } from '../../api/client';
 import type { Reply } from '../../api/types';
 import type { Resource } from '../../app/resource';
-import { ActionButton, describe } from '../../ui/action';
+import { ActionButton } from '../../ui/action';
 import { ago } from '../../ui/format';
 import { describedBy, Field } from '../../ui/field';
 import { Loaded } from '../../ui/loaded';
 import { Card, Empty, Pill } from '../../ui/page';
+import { FormProblem, SubmitButton, useSubmission } from '../../ui/submission';
 import { CredentialsButton } from './credentials';
 import { BRIDGE_SOURCES, sourceWord, type Source } from './words';
 
@@ -87,27 +88,15 @@ function BridgeForm(props: { onDone: () => void; onCancel: () => void }) {
   const [id, setId] = useState('');
   const [source, setSource] = useState<Source>('zigbee2mqtt');
   const [baseTopic, setBaseTopic] = useState('zigbee2mqtt');
-  const [problem, setProblem] = useState<string | null>(null);
-  const [fields, setFields] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
+  const submission = useSubmission();
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setProblem(null);
-    setFields({});
-    try {
+    await submission.run(async () => {
       await api.post('/api/bridges', { body: { id: id.trim(), source, baseTopic: baseTopic.trim() } });
       props.onDone();
-    } catch (error) {
-      const byField: Record<string, string> = {};
-      if (error instanceof ApiError) for (const p of error.problems ?? []) if (p.path) byField[p.path.split('/')[1] ?? ''] = p.message;
-      setFields(byField);
-      setProblem(describe(error));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
-  const err = (key: string) => fields[key] ?? null;
+  const err = submission.fieldProblem;
   return (
     <form class="device-form card" onSubmit={(e) => void submit(e)} aria-labelledby="bridge-form-title">
       <h3 id="bridge-form-title">Add a bridge</h3>
@@ -126,15 +115,9 @@ function BridgeForm(props: { onDone: () => void; onCancel: () => void }) {
       <Field id="bridge-base" label="Base topic" hint="Zigbee2MQTT’s base_topic, the Tasmota’s Topic, or the gateway’s topic prefix." error={err('baseTopic')}>
         <input id="bridge-base" required value={baseTopic} autocomplete="off" spellcheck={false} onInput={(e) => setBaseTopic(e.currentTarget.value)} aria-describedby={describedBy('bridge-base', { hint: true, error: err('baseTopic') })} />
       </Field>
-      {problem ? (
-        <p class="problem" role="alert">
-          {problem}
-        </p>
-      ) : null}
+      <FormProblem problem={submission.problem} />
       <div class="row">
-        <button type="submit" class="button button-primary" disabled={busy} aria-busy={busy}>
-          Add the bridge
-        </button>
+        <SubmitButton busy={submission.busy}>Add the bridge</SubmitButton>
         <button type="button" class="button button-plain" onClick={props.onCancel}>
           Cancel
         </button>

@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../../api/client';
 import type { Reply } from '../../api/types';
-import { describe } from '../../ui/action';
+import { FormProblem, useSubmission } from '../../ui/submission';
 
 type Credential = Reply<'/api/devices/{id}/credentials'>;
 
@@ -12,20 +12,12 @@ type Credential = Reply<'/api/devices/{id}/credentials'>;
  */
 export function CredentialsButton(props: { subject: 'device' | 'bridge'; id: string; name: string; source: string; topic?: string | null; baseTopic?: string; kind?: string }) {
   const [shown, setShown] = useState<Credential | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
+  const { busy, problem, run } = useSubmission();
   const panelId = `credentials-${props.subject}-${props.id}`;
-  const reveal = async () => {
-    setBusy(true);
-    setProblem(null);
-    try {
+  const reveal = () =>
+    run(async () => {
       setShown(props.subject === 'device' ? await api.get('/api/devices/{id}/credentials', { params: { id: props.id } }) : await api.get('/api/bridges/{id}/credentials', { params: { id: props.id } }));
-    } catch (error) {
-      setProblem(describe(error));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <div class="credentials">
       <span class="action">
@@ -41,11 +33,7 @@ export function CredentialsButton(props: { subject: 'device' | 'bridge'; id: str
         >
           {shown ? 'Hide credentials' : 'Show credentials'}
         </button>
-        {problem ? (
-          <span class="action-problem" role="alert">
-            {problem}
-          </span>
-        ) : null}
+        <FormProblem problem={problem} inline />
       </span>
       {shown ? (
         <div class="credentials-panel" id={panelId}>

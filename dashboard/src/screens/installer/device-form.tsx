@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiError } from '../../api/client';
-import { describe } from '../../ui/action';
+import { api } from '../../api/client';
 import { describedBy, Field } from '../../ui/field';
+import { FormProblem, SubmitButton, useSubmission } from '../../ui/submission';
 import { BRIDGE_SOURCES, KINDS, SOURCES, type DeviceBody, type Kind, type Source } from './words';
 
 /** A device's household entry as the form edits it: every field as text, so half-typed is fine. */
@@ -60,14 +60,11 @@ const TOPIC_HINTS: Record<Source, string> = {
 /** Add a device, or change one: the hub checks the entry and its answer is shown next to the field it names. */
 export function DeviceForm(props: { draft: DeviceDraft; bridges: Array<{ id: string; source: string }>; onDone: (id: string) => void; onCancel: () => void }) {
   const [draft, setDraft] = useState<DeviceDraft>(props.draft);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [fieldProblems, setFieldProblems] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
+  const submission = useSubmission();
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     setDraft(props.draft);
-    setProblem(null);
-    setFieldProblems({});
+    submission.clear();
     heading.current?.scrollIntoView({ block: 'start' });
     heading.current?.focus({ preventScroll: true });
   }, [props.draft]);
@@ -79,28 +76,18 @@ export function DeviceForm(props: { draft: DeviceDraft; bridges: Array<{ id: str
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setProblem(null);
-    setFieldProblems({});
     const body = bodyOf(draft);
-    try {
+    await submission.run(async () => {
       if (adding) await api.post('/api/devices', { body });
       else {
         const { id: _id, ...fields } = body;
         await api.put('/api/devices/{id}', { params: { id: draft.editing as string }, body: fields });
       }
       props.onDone(body.id);
-    } catch (error) {
-      const byField: Record<string, string> = {};
-      if (error instanceof ApiError) for (const p of error.problems ?? []) if (p.path) byField[p.path.split('/')[1] ?? ''] = p.message;
-      setFieldProblems(byField);
-      setProblem(describe(error));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
-  const err = (key: string) => fieldProblems[key] ?? null;
+  const err = submission.fieldProblem;
   const ctl = (key: string, hint?: unknown) => ({
     'aria-invalid': err(key) ? true : undefined,
     'aria-describedby': describedBy(`device-${key}`, { hint, error: err(key) }),
@@ -168,15 +155,9 @@ export function DeviceForm(props: { draft: DeviceDraft; bridges: Array<{ id: str
           <input id="device-compartments" type="number" inputMode="numeric" min={1} max={28} value={draft.compartments} onInput={(e) => set('compartments', e.currentTarget.value)} {...ctl('compartments', true)} />
         </Field>
       ) : null}
-      {problem ? (
-        <p class="problem" role="alert">
-          {problem}
-        </p>
-      ) : null}
+      <FormProblem problem={submission.problem} />
       <div class="row">
-        <button type="submit" class="button button-primary" disabled={busy} aria-busy={busy}>
-          {adding ? 'Add the device' : 'Save changes'}
-        </button>
+        <SubmitButton busy={submission.busy}>{adding ? 'Add the device' : 'Save changes'}</SubmitButton>
         <button type="button" class="button button-plain" onClick={props.onCancel}>
           Cancel
         </button>

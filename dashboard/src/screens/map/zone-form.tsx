@@ -1,6 +1,7 @@
 import { describedBy, Field } from '../../ui/field';
 import { distance } from '../../ui/format';
 import { Empty } from '../../ui/page';
+import { SubmitButton } from '../../ui/submission';
 import type { Zone, ZoneDraft, ZoneEditor, ZoneField } from './zone-drafts';
 
 /**
@@ -40,9 +41,9 @@ export function ZoneForm(props: { editor: ZoneEditor; home: { lat: number; lon: 
         >
           Add a zone
         </button>
-        <button type="submit" class="button button-primary" disabled={editor.busy || !editor.dirty} aria-busy={editor.busy}>
+        <SubmitButton busy={editor.busy} disabled={!editor.dirty}>
           Save zones
-        </button>
+        </SubmitButton>
         {editor.dirty ? (
           <button type="button" class="button button-plain" onClick={editor.discard}>
             Discard changes

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, ApiError } from '../../api/client';
 import { describe } from '../../ui/action';
 import { describedBy, Field } from '../../ui/field';
+import { SubmitButton } from '../../ui/submission';
 import { CLOCK_PATTERN } from './home-dates';
 import type { Medication } from './schedule-card';
 import { windowMinutes, windowWords, WEEKDAYS, type Weekday } from './words';
@@ -123,9 +124,7 @@ export function ScheduleEditor(props: { initial: Medication[]; revision: number;
         </div>
       ) : null}
       <div class="row">
-        <button type="submit" class="button button-primary" disabled={busy} aria-busy={busy}>
-          Save the schedule
-        </button>
+        <SubmitButton busy={busy}>Save the schedule</SubmitButton>
         <button type="button" class="button button-plain" onClick={props.onCancel}>
           Cancel
         </button>

@@ -2,10 +2,10 @@ import { useState } from 'preact/hooks';
 import { api } from '../../api/client';
 import type { Reply } from '../../api/types';
 import type { Resource } from '../../app/resource';
-import { describe } from '../../ui/action';
 import { describedBy, Field } from '../../ui/field';
 import { Loaded } from '../../ui/loaded';
 import { Card, Empty, Pill } from '../../ui/page';
+import { SubmitButton, useSubmission } from '../../ui/submission';
 import { CLOCK_PATTERN, homeClock, homeInstant } from './home-dates';
 import { TODAY_WORDS, type TodaysDose } from './words';
 
@@ -67,9 +67,9 @@ function RecordDose(props: { overview: Overview; onRecorded: () => void }) {
   const [time, setTime] = useState('');
   const [note, setNote] = useState('');
   const [timeError, setTimeError] = useState<string | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
+  const submission = useSubmission();
+  const { problem, setProblem } = submission;
   const [done, setDone] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
   const start = () => {
     setOpen(true);
@@ -87,8 +87,7 @@ function RecordDose(props: { overview: Overview; onRecorded: () => void }) {
     const takenAt = homeInstant(overview.date, time, overview.timezone);
     if (takenAt > Date.now() + 60_000) return setTimeError('That time has not come yet today. Record a dose once it has been given.');
     setTimeError(null);
-    setBusy(true);
-    try {
+    await submission.run(async () => {
       const reply = await api.post('/api/medication/doses', {
         body: { dose, date: overview.date, takenAt: new Date(takenAt).toISOString(), ...(note.trim() === '' ? {} : { note: note.trim() }) },
       });
@@ -97,11 +96,7 @@ function RecordDose(props: { overview: Overview; onRecorded: () => void }) {
       setNote('');
       setOpen(false);
       props.onRecorded();
-    } catch (error) {
-      setProblem(describe(error));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   if (!open) {
@@ -152,9 +147,7 @@ function RecordDose(props: { overview: Overview; onRecorded: () => void }) {
         </p>
       ) : null}
       <div class="row">
-        <button type="submit" class="button button-primary" disabled={busy} aria-busy={busy}>
-          Record this dose
-        </button>
+        <SubmitButton busy={submission.busy}>Record this dose</SubmitButton>
         <button type="button" class="button button-plain" onClick={() => setOpen(false)}>
           Cancel
         </button>

@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks';
 import { api } from '../../api/client';
 import type { Reply } from '../../api/types';
-import { describe } from '../../ui/action';
 import { Field } from '../../ui/field';
 import { Card } from '../../ui/page';
+import { FormProblem, SubmitButton, useSubmission } from '../../ui/submission';
 import { LineList } from './line-list';
 import { LIST_PARTS, type ListPart } from './profile-sections';
 
@@ -21,29 +21,27 @@ export function ProfileEditor(props: { person: Person; revision: number; onDone:
     calming: [...(props.person.calming ?? [])],
     likelyPlaces: [...(props.person.likelyPlaces ?? [])],
   });
-  const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const submission = useSubmission();
   const clean = (lines: string[]) => lines.map((line) => line.trim()).filter((line) => line !== '');
   const save = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setProblem(null);
-    try {
-      await api.put('/api/household/person', {
-        headers: { 'if-match': `"${props.revision}"` },
-        body: {
-          ...(description.trim() === '' ? {} : { description: description.trim() }),
-          routines: clean(lists.routines),
-          triggers: clean(lists.triggers),
-          calming: clean(lists.calming),
-          likelyPlaces: clean(lists.likelyPlaces),
-        },
-      });
-      await props.onDone(true);
-    } catch (error) {
-      setProblem(describe(error));
-      setBusy(false);
-    }
+    // Saved, the editor closes: it stays busy until then.
+    await submission.run(
+      async () => {
+        await api.put('/api/household/person', {
+          headers: { 'if-match': `"${props.revision}"` },
+          body: {
+            ...(description.trim() === '' ? {} : { description: description.trim() }),
+            routines: clean(lists.routines),
+            triggers: clean(lists.triggers),
+            calming: clean(lists.calming),
+            likelyPlaces: clean(lists.likelyPlaces),
+          },
+        });
+        await props.onDone(true);
+      },
+      { stayBusy: true },
+    );
   };
   return (
     <Card id="edit-profile" title={`Edit what the circle knows about ${props.person.name}`}>
@@ -54,15 +52,9 @@ export function ProfileEditor(props: { person: Person; revision: number; onDone:
         {LIST_PARTS.map(({ part, title, hint, add }) => (
           <LineList key={part} id={`profile-${part}`} legend={title} hint={hint} addLabel={add} lines={lists[part]} onChange={(lines) => setLists((current) => ({ ...current, [part]: lines }))} />
         ))}
-        {problem ? (
-          <p class="problem" role="alert">
-            {problem}
-          </p>
-        ) : null}
+        <FormProblem problem={submission.problem} />
         <div class="row">
-          <button type="submit" class="button button-primary" disabled={busy} aria-busy={busy}>
-            Save the profile
-          </button>
+          <SubmitButton busy={submission.busy}>Save the profile</SubmitButton>
           <button type="button" class="button" onClick={() => void props.onDone(false)}>
             Cancel
           </button>
