@@ -38,15 +38,21 @@ const TYPES: Record<string, string> = {
 
 const NOT_THE_DASHBOARD = /^\/(api|ingest|metrics)(\/|$|\?)/;
 
-/** dashboard/dist, found by walking up from this file (src/http under vitest, dist/src/http when built). */
-export function findDashboardDir(): string | undefined {
+/** A file under dashboard/, found by walking up from this file (src/http under vitest, dist/src/http when built). */
+export function findDashboardFile(relative: string): string | undefined {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
-    const candidate = path.join(dir, 'dashboard', 'dist');
-    if (existsSync(path.join(candidate, 'index.html'))) return candidate;
+    const candidate = path.join(dir, 'dashboard', relative);
+    if (existsSync(candidate)) return candidate;
     dir = path.dirname(dir);
   }
   return undefined;
+}
+
+/** dashboard/dist, the dashboard as Vite built it. */
+function findDashboardDir(): string | undefined {
+  const index = findDashboardFile(path.join('dist', 'index.html'));
+  return index === undefined ? undefined : path.dirname(index);
 }
 
 /** The origin a tile template asks, for the Content-Security-Policy: https://{s}.tile.x/… → https://*.tile.x */

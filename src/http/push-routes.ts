@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { ErrorReply } from './authenticate.js';
+import { findDashboardFile } from './dashboard-routes.js';
 
 /**
  * Web Push (issue 7; DESIGN.md, "HTTP"):
@@ -39,15 +39,10 @@ const AcknowledgeReply = Type.Object(
   { additionalProperties: false },
 );
 
-/** dashboard/public/service-worker.js, found by walking up from this file (src/ under vitest, dist/src/ when built). */
+/** dashboard/public/service-worker.js, served as written (it is plain JavaScript, not built). */
 function readServiceWorker(): string | undefined {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const file = path.join(dir, 'dashboard', 'public', 'service-worker.js');
-    if (existsSync(file)) return readFileSync(file, 'utf8');
-    dir = path.dirname(dir);
-  }
-  return undefined;
+  const file = findDashboardFile(path.join('public', 'service-worker.js'));
+  return file === undefined ? undefined : readFileSync(file, 'utf8');
 }
 
 export const pushRoutes: FastifyPluginAsync<{ services: PushHttpServices }> = async (app, { services }) => {

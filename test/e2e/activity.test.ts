@@ -7,20 +7,37 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
 const londonHour = (at: number) => Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', hourCycle: 'h23' }).format(at));
+const londonDate = (at: number) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(at);
+
+/** The night (22:00–07:00 in the test household) an opening belongs to, named by the London date it began; undefined by day. */
+const nightOf = (at: number): string | undefined => {
+  const hour = londonHour(at);
+  if (hour >= 22) return londonDate(at);
+  return hour < 7 ? londonDate(at - DAY_MS) : undefined;
+};
 
 /** Issue 8, screen 5: door openings by hour, night-time activity over weeks, time out of the home. */
 describe('activity screen', () => {
   const env = useDashboardHub();
   /** Openings per hour of the home's clock, as committed. */
   const expected = new Map<number, number>();
+  /** The nights with a door opening, and how many openings in all. */
+  const restlessNights = new Set<string>();
+  let openingCount = 0;
 
   beforeAll(async () => {
     // Door openings at chosen past times (each closed a minute later), committed as ingest commits them.
     const base = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
     const openings = [2, 3, 4].map((days) => base - days * DAY_MS - 20 * 60_000).concat([5, 6, 9, 12, 20].map((days) => base - days * DAY_MS - 7 * HOUR_MS - 5 * 60_000));
+    // And three at night whatever the hour now: 02:00 and 23:10 UTC are night in London in winter and summer alike.
+    const midnightUtc = Math.floor(Date.now() / DAY_MS) * DAY_MS;
+    openings.push(midnightUtc - 10 * DAY_MS + 2 * HOUR_MS, midnightUtc - 15 * DAY_MS + 23 * HOUR_MS + 10 * 60_000, midnightUtc - 14 * DAY_MS + 2 * HOUR_MS);
+    openingCount = openings.length;
     const readings: Reading[] = [];
     for (const at of openings) {
       expected.set(londonHour(at), (expected.get(londonHour(at)) ?? 0) + 1);
+      const night = nightOf(at);
+      if (night !== undefined) restlessNights.add(night);
       readings.push({ kind: 'door', deviceId: 'front-door', at, atFromDevice: true, open: true }, { kind: 'door', deviceId: 'front-door', at: at + 60_000, atFromDevice: true, open: false });
     }
     await new Promise<void>((resolve, reject) => {
@@ -38,7 +55,8 @@ describe('activity screen', () => {
     await byHour.locator('canvas').waitFor();
     await page.locator('#nights canvas').waitFor();
     await page.locator('#time-out').getByText(/No tracker has reported|Out of the home|stayed home/).waitFor();
-    expect(await byHour.locator('figcaption').textContent()).toContain('the doors opened 8 times');
+    expect(await byHour.locator('figcaption').textContent()).toContain(`the doors opened ${openingCount} times`);
+    expect(await page.locator('#nights figcaption').textContent()).toContain(`A door opened at night (22:00–07:00) on ${restlessNights.size} of the last 56 nights`);
 
     await byHour.getByText('Show as a table').click();
     for (let hour = 0; hour < 24; hour++) {

@@ -4,6 +4,7 @@ import { createMetricsRegistry } from '../../src/core/metrics.js';
 import type { ChannelOutcome, NotificationChannel, NotificationMessage, Recipient } from '../../src/notify/channel.js';
 import { createNotifier } from '../../src/notify/notifier.js';
 import { recordingLogger } from '../support/recording-logger.js';
+import { nightExitMessage } from './night-exit-message.js';
 
 /**
  * The notifier (issue 6, item 9): one message to one member through every channel, each channel's
@@ -11,17 +12,7 @@ import { recordingLogger } from '../support/recording-logger.js';
  */
 const anna: Recipient = { userId: 7, name: 'Anna' };
 
-const nightExit: NotificationMessage = {
-  kind: 'alert',
-  about: { alertId: 'a1', incidentId: 'i1' },
-  title: 'Front door opened at night',
-  body: 'Open it to see what is happening.',
-  severity: 'urgent',
-  urgency: 'high',
-  ttlSeconds: 900,
-  url: '/incidents/i1',
-  acknowledgeable: true,
-};
+const nightExit = nightExitMessage;
 
 /** A channel that answers what it is told to, recording what it was given. */
 function channel(id: string, answer: (recipient: Recipient) => Promise<ChannelOutcome> | ChannelOutcome): NotificationChannel & { sent: Array<[Recipient, NotificationMessage]> } {

@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { isHomewardError } from '../../src/core/errors.js';
-import type { NotificationMessage } from '../../src/notify/channel.js';
 import { MAX_PUSH_PLAINTEXT_BYTES, pushPayload, type PushPayload } from '../../src/notify/web-push/push-payload.js';
+import { nightExitMessage } from './night-exit-message.js';
 
 /** The JSON the service worker reads, within RFC 8291's 3,993 bytes (issue 7, items 3 and 5). */
-const nightExit: NotificationMessage = {
-  kind: 'alert',
-  about: { alertId: 'a1', incidentId: 'i1' },
-  title: 'Front door opened at night',
-  body: 'Open it to see what is happening.',
-  severity: 'urgent',
-  urgency: 'high',
-  ttlSeconds: 900,
-  url: '/incidents/i1',
-  acknowledgeable: true,
-};
+const nightExit = nightExitMessage;
 const token = `v1.${'c'.repeat(140)}.${'s'.repeat(43)}`;
 const read = (bytes: Buffer) => JSON.parse(bytes.toString('utf8')) as PushPayload;
 

@@ -4,6 +4,7 @@ import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { NotificationMessage } from '../../src/notify/channel.js';
 import { pushPayload } from '../../src/notify/web-push/push-payload.js';
+import { nightExitMessage } from './night-exit-message.js';
 
 /**
  * The service worker (issue 7, item 5), run in Node: its pure decisions, and its listeners driven with
@@ -65,17 +66,7 @@ function loadWorker(options: { fetchStatus?: number | 'network-error'; windows?:
   return { worker, shown, fetched, opened, focused, dispatch, listeners };
 }
 
-const nightExit: NotificationMessage = {
-  kind: 'alert',
-  about: { alertId: 'a1', incidentId: 'i1' },
-  title: 'Front door opened at night',
-  body: 'Open it to see what is happening, and say “I’m on it” if you are going.',
-  severity: 'urgent',
-  urgency: 'high',
-  ttlSeconds: 900,
-  url: '/incidents/i1',
-  acknowledgeable: true,
-};
+const nightExit = nightExitMessage;
 const TOKEN = 'v1.claims.signature';
 
 /** A PushEvent's data, as the browser hands the decrypted bytes over. */

@@ -36,36 +36,38 @@ export function useResource<P extends ApiPath>(path: P, options: ResourceOptions
   const url = apiUrl(path, options.params, options.query);
   const enabled = options.enabled ?? true;
   const keep = options.remember ?? true;
-  const cached = keep ? recall<Reply<P>>(url) : undefined;
-  const [state, setState] = useState<Omit<Resource<Reply<P>>, 'reload'>>({
-    data: cached?.value,
-    error: undefined,
-    loading: enabled,
-    stale: cached !== undefined,
-    fetchedAt: cached?.fetchedAt,
-  });
-  const current = useRef(url);
-  current.current = url;
+  // The remembered value is read (localStorage and a parse) when what is asked changes, never on a re-render.
+  const startState = (): Omit<Resource<Reply<P>>, 'reload'> => {
+    const remembered = keep ? recall<Reply<P>>(url) : undefined;
+    return { data: remembered?.value, error: undefined, loading: enabled, stale: remembered !== undefined, fetchedAt: remembered?.fetchedAt };
+  };
+  const [state, setState] = useState(startState);
+  // Only the answer to the latest request is shown: an earlier one that arrives late (a live event's
+  // refetch overtaken by the one after a save) must not put older data back on screen.
+  const latest = useRef(0);
 
   const reload = useCallback(async () => {
     if (!enabled) return;
-    const asked = url;
+    const ticket = ++latest.current;
     try {
       const data = await api.get(path, { ...(options.params ? { params: options.params } : {}), ...(options.query ? { query: options.query } : {}) });
-      if (current.current !== asked) return;
+      if (ticket !== latest.current) return;
       const fetchedAt = Date.now();
-      if (keep) remember(asked, data, fetchedAt);
+      if (keep) remember(url, data, fetchedAt);
       setState({ data, error: undefined, loading: false, stale: false, fetchedAt });
     } catch (error) {
-      if (current.current !== asked) return;
+      if (ticket !== latest.current) return;
       const problem = error instanceof ApiError ? error : new ApiError(0, 'failed', String(error));
       setState((previous) => ({ ...previous, error: problem, loading: false, stale: previous.data !== undefined }));
     }
   }, [url, enabled, keep]);
 
+  const question = `${url} ${enabled} ${keep}`;
+  const started = useRef(question);
   useEffect(() => {
-    const remembered = keep ? recall<Reply<P>>(url) : undefined;
-    setState({ data: remembered?.value, error: undefined, loading: enabled, stale: remembered !== undefined, fetchedAt: remembered?.fetchedAt });
+    // On mount the state already holds what is remembered; asking for something else starts again.
+    if (started.current !== question) setState(startState());
+    started.current = question;
     void reload();
   }, [reload]);
 

@@ -1,4 +1,4 @@
-import { permissions, roleMay, type Permission } from '../../../src/http/permissions.js';
+import { roleMay, type Permission } from '../../../src/http/permissions.js';
 import type { Role } from '../../../src/accounts/roles.js';
 import { api, ApiError, onSessionEnded, setCsrfToken } from '../api/client';
 import type { Reply } from '../api/types';
@@ -28,9 +28,6 @@ export function useSession(): Session {
 export function may(user: Pick<User, 'role'>, permission: Permission): boolean {
   return roleMay(user.role as Role, permission);
 }
-
-export { permissions };
-export type { Permission };
 
 function signedIn(user: User, csrfToken: string): void {
   setCsrfToken(csrfToken);

@@ -1,5 +1,5 @@
 import type { ScreenProps } from '../app/screens';
-import { useResource } from '../app/resource';
+import { useResource, type Resource } from '../app/resource';
 import { useMinuteTick } from '../app/router';
 import { may, useSession } from '../app/session';
 import type { Reply } from '../api/types';
@@ -22,14 +22,16 @@ export function HomeScreen(_props: ScreenProps) {
   const user = session.status === 'signed-in' ? session.user : undefined;
   const household = useResource('/api/household', { on: ['household'] });
   const name = household.data?.household.person.name ?? 'She';
+  // One fetch of the devices serves both the doors and the sensors.
+  const devices = useResource('/api/devices', { on: ['device', 'door'] });
   return (
     <Page title={household.data ? `How is ${name}?` : 'Home'} subtitle={household.data?.household.home.name}>
       <IncidentsCard />
       <div class="grid grid-2">
         {user && may(user, 'positions.read') ? <WhereCard name={name} /> : null}
-        <DoorsCard />
+        <DoorsCard devices={devices} />
         {user && may(user, 'medication.read') ? <DosesCard /> : null}
-        <SensorsCard />
+        <SensorsCard devices={devices} />
       </div>
     </Page>
   );
@@ -123,8 +125,7 @@ function TrackerLine(props: { tracker: Tracker; name: string }) {
   );
 }
 
-function DoorsCard() {
-  const devices = useResource('/api/devices', { on: ['device', 'door'] });
+function DoorsCard({ devices }: { devices: Resource<Reply<'/api/devices'>> }) {
   return (
     <Card id="doors" title="Doors">
       <Loaded resource={devices} label="the doors">
@@ -205,8 +206,7 @@ function DosesCard() {
   );
 }
 
-function SensorsCard() {
-  const devices = useResource('/api/devices', { on: ['device', 'door'] });
+function SensorsCard({ devices }: { devices: Resource<Reply<'/api/devices'>> }) {
   return (
     <Card id="sensors" title="Sensors">
       <Loaded resource={devices} label="the sensors">

@@ -129,19 +129,13 @@ export function BarChart(props: BarChartProps) {
   );
 }
 
-/** A number that changes when the theme does (the device's, or the one chosen here), so charts repaint. */
+/** A number that changes when the theme does (app/theme.ts keeps it on html[data-theme]), so charts repaint. */
 function useThemeChanges(): number {
   const [changes, setChanges] = useState(0);
   useEffect(() => {
-    const bump = () => setChanges((n) => n + 1);
-    const media = window.matchMedia('(prefers-color-scheme: dark)');
-    media.addEventListener('change', bump);
-    const watcher = new MutationObserver(bump);
+    const watcher = new MutationObserver(() => setChanges((n) => n + 1));
     watcher.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
-    return () => {
-      media.removeEventListener('change', bump);
-      watcher.disconnect();
-    };
+    return () => watcher.disconnect();
   }, []);
   return changes;
 }

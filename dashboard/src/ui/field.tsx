@@ -1,12 +1,5 @@
 import type { ComponentChildren } from 'preact';
 
-let next = 0;
-/** A unique id for a label–control pair. */
-export function fieldId(prefix: string): string {
-  next += 1;
-  return `${prefix}-${next}`;
-}
-
 /** A labelled control with an optional hint and error, wired with aria-describedby. */
 export function Field(props: { id: string; label: ComponentChildren; hint?: ComponentChildren; error?: string | null; children: ComponentChildren }) {
   return (

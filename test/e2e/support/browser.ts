@@ -37,6 +37,8 @@ export interface Watched {
 /** A fresh browser profile (its own cookies and storage) with one page, watched for errors. */
 export async function openPage(browser: Browser, hub: DashboardHub, options: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' } = {}): Promise<Watched> {
   const context = await browser.newContext({ baseURL: hub.baseUrl, viewport: options.viewport ?? PHONE, colorScheme: options.colorScheme ?? 'light', serviceWorkers: 'allow' });
+  // Playwright's actions wait for ever by default; a test that waits for something that never comes should say what.
+  context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (message) => {

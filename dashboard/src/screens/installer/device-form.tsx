@@ -62,9 +62,15 @@ export function DeviceForm(props: { draft: DeviceDraft; bridges: Array<{ id: str
   const [draft, setDraft] = useState<DeviceDraft>(props.draft);
   const submission = useSubmission();
   const heading = useRef<HTMLHeadingElement>(null);
+  const shown = useRef(props.draft);
   useEffect(() => {
-    setDraft(props.draft);
-    submission.clear();
+    // A new draft (another device chosen) replaces the form's; on first showing the state already holds
+    // it, and setting it again after paint would wipe what a quick hand has typed meanwhile.
+    if (shown.current !== props.draft) {
+      shown.current = props.draft;
+      setDraft(props.draft);
+      submission.clear();
+    }
     heading.current?.scrollIntoView({ block: 'start' });
     heading.current?.focus({ preventScroll: true });
   }, [props.draft]);
