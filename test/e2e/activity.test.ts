@@ -40,6 +40,11 @@ describe('activity screen', () => {
       if (night !== undefined) restlessNights.add(night);
       readings.push({ kind: 'door', deviceId: 'front-door', at, atFromDevice: true, open: true }, { kind: 'door', deviceId: 'front-door', at: at + 60_000, atFromDevice: true, open: false });
     }
+    // And a walk three days ago: out of the home zone (600 m north) at 10:00 and 10:20 UTC, back at 10:40, so 40 minutes out.
+    const walkDay = midnightUtc - 3 * DAY_MS;
+    for (const [minutes, lat] of [[600, 51.5126], [620, 51.5126], [640, 51.5072]] as const) {
+      readings.push({ kind: 'position', deviceId: 'mum-phone', at: walkDay + minutes * 60_000, atFromDevice: true, lat, lon: -0.1276, accuracyM: 10 });
+    }
     await new Promise<void>((resolve, reject) => {
       env.hub.hub.commit.enqueue({ readings, receivedAt: Date.now(), redelivery: false, done: (error) => (error ? reject(error) : resolve()) });
       env.hub.hub.commit.flush();
@@ -55,6 +60,7 @@ describe('activity screen', () => {
     await byHour.locator('canvas').waitFor();
     await page.locator('#nights canvas').waitFor();
     await page.locator('#time-out').getByText(/No tracker has reported|Out of the home|stayed home/).waitFor();
+    expect(await page.locator('#time-out figcaption').textContent()).toMatch(/Out of the home on average 40 min a day over 1 day; longest 40 min on /);
     expect(await byHour.locator('figcaption').textContent()).toContain(`the doors opened ${openingCount} times`);
     expect(await page.locator('#nights figcaption').textContent()).toContain(`A door opened at night (22:00–07:00) on ${restlessNights.size} of the last 56 nights`);
 

@@ -4,6 +4,7 @@ import { describe } from '../../ui/action';
 import { BarChart } from '../../ui/chart';
 import { Card, Empty } from '../../ui/page';
 import { addDays, dateLabel, shortDate } from '../medication/home-dates';
+import { plural } from '../medication/words';
 
 /**
  * Time out of the home per day, from each day's digest (minutes outside every safe zone, a sum and
@@ -80,7 +81,7 @@ function TimeOutChart(props: { days: DayOut[] }) {
   const summary =
     total === 0
       ? `She stayed home on all ${known.length} days the tracker reported.`
-      : `Out of the home on average ${hoursWords(Math.round(total / known.length))} a day over ${known.length} days${home > 0 ? `, staying home on ${home}` : ''}; longest ${hoursWords(longest.minutes ?? 0)} on ${dateLabel(longest.date)}. The latest day is so far.`;
+      : `Out of the home on average ${hoursWords(Math.round(total / known.length))} a day over ${plural(known.length, 'day')}${home > 0 ? `, staying home on ${home}` : ''}; longest ${hoursWords(longest.minutes ?? 0)} on ${dateLabel(longest.date)}. The latest day is so far.`;
   return (
     <BarChart
       id="time-out-chart"
