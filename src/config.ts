@@ -63,6 +63,28 @@ export const ConfigSchema = Type.Object(
         maxConnections: Type.Integer({ minimum: 1, maximum: 100_000 }),
         /** Connection attempts allowed per remote address per minute. */
         connectAttemptsPerMinute: Type.Integer({ minimum: 1, maximum: 100_000 }),
+        /**
+         * MQTT over TLS from the embedded broker (issue 9, item 7): PEM certificate and key files.
+         * Both empty = no TLS listener; one without the other is refused at start.
+         */
+        tls: Type.Object(
+          {
+            port: Port,
+            cert: Type.String(),
+            key: Type.String(),
+          },
+          { additionalProperties: false },
+        ),
+        /** The hub as a client of an external broker (`url`, issue 9, item 6). */
+        external: Type.Object(
+          {
+            /** A fixed client id with a persistent session, so the broker keeps QoS 1 readings while the hub restarts. */
+            clientId: Type.String({ minLength: 1, maxLength: 128 }),
+            /** PEM file of the CA that signed an mqtts:// broker's certificate, when it is not a public one. */
+            ca: Type.String(),
+          },
+          { additionalProperties: false },
+        ),
       },
       { additionalProperties: false },
     ),
@@ -80,6 +102,40 @@ export const ConfigSchema = Type.Object(
         /** "full" survives power loss (fsync per commit); "normal" survives a process crash only. */
         synchronous: Type.Union([Type.Literal('full'), Type.Literal('normal')]),
         checkpointIntervalMs: Type.Integer({ minimum: 100, maximum: 60_000 }),
+      },
+      { additionalProperties: false },
+    ),
+    /**
+     * Backups (issue 9, item 4): a consistent copy of the database every day at `at` (the home's
+     * time zone), the newest `keep` kept. `dir` empty = `<dataDir>/backups` (see backupDir()).
+     */
+    backup: Type.Object(
+      {
+        dir: Type.String(),
+        at: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }),
+        keep: Type.Integer({ minimum: 1, maximum: 365 }),
+      },
+      { additionalProperties: false },
+    ),
+    /**
+     * Supervision from outside (issue 9, item 8): a dead-man ping to a healthchecks-style URL every
+     * `everyS` while the hub is healthy, so someone learns when the hub itself stops. Empty = off.
+     */
+    supervision: Type.Object(
+      {
+        pingUrl: Type.Union([Type.Literal(''), Type.String({ pattern: '^https?://[^\\s]+$' })]),
+        everyS: Type.Integer({ minimum: 10, maximum: 86_400 }),
+      },
+      { additionalProperties: false },
+    ),
+    /**
+     * What systemd tells a service it starts (sd_notify(3)): where to send READY=1 and WATCHDOG=1, and
+     * the watchdog interval. Set by systemd, not by people; empty / 0 when not run by systemd.
+     */
+    systemd: Type.Object(
+      {
+        notifySocket: Type.String(),
+        watchdogUsec: Type.Integer({ minimum: 0 }),
       },
       { additionalProperties: false },
     ),
@@ -123,16 +179,21 @@ export function defaultConfig(): HubConfig {
       connectTimeoutMs: 10_000,
       maxConnections: 500,
       connectAttemptsPerMinute: 60,
+      tls: { port: 8883, cert: '', key: '' },
+      external: { clientId: 'homeward-hub', ca: '' },
     },
     ingest: { commitWindowMs: 2, maxSpeedKmh: 300 },
     store: { synchronous: 'full', checkpointIntervalMs: 1000 },
+    backup: { dir: '', at: '03:30', keep: 7 },
+    supervision: { pingUrl: '', everyS: 60 },
+    systemd: { notifySocket: '', watchdogUsec: 0 },
     sessions: { idleMs: 14 * 86_400_000, absoluteMs: 90 * 86_400_000 },
     log: { level: 'info' },
   };
 }
 
 /** Environment variables and the config path they set. */
-const environment: Array<{ name: string; path: string[]; type: 'string' | 'port' | 'list' }> = [
+const environment: Array<{ name: string; path: string[]; type: 'string' | 'port' | 'list' | 'integer' }> = [
   { name: 'HOMEWARD_DATA_DIR', path: ['dataDir'], type: 'string' },
   { name: 'HOMEWARD_HOST', path: ['host'], type: 'string' },
   { name: 'HOMEWARD_PUBLIC_URL', path: ['publicUrl'], type: 'string' },
@@ -141,6 +202,18 @@ const environment: Array<{ name: string; path: string[]; type: 'string' | 'port'
   { name: 'HOMEWARD_HTTP_PORT', path: ['http', 'port'], type: 'port' },
   { name: 'HOMEWARD_MQTT_PORT', path: ['mqtt', 'port'], type: 'port' },
   { name: 'HOMEWARD_MQTT_URL', path: ['mqtt', 'url'], type: 'string' },
+  { name: 'HOMEWARD_MQTT_CLIENT_ID', path: ['mqtt', 'external', 'clientId'], type: 'string' },
+  { name: 'HOMEWARD_MQTT_CA', path: ['mqtt', 'external', 'ca'], type: 'string' },
+  { name: 'HOMEWARD_MQTT_TLS_PORT', path: ['mqtt', 'tls', 'port'], type: 'port' },
+  { name: 'HOMEWARD_MQTT_TLS_CERT', path: ['mqtt', 'tls', 'cert'], type: 'string' },
+  { name: 'HOMEWARD_MQTT_TLS_KEY', path: ['mqtt', 'tls', 'key'], type: 'string' },
+  { name: 'HOMEWARD_BACKUP_DIR', path: ['backup', 'dir'], type: 'string' },
+  { name: 'HOMEWARD_BACKUP_AT', path: ['backup', 'at'], type: 'string' },
+  { name: 'HOMEWARD_BACKUP_KEEP', path: ['backup', 'keep'], type: 'integer' },
+  { name: 'HOMEWARD_PING_URL', path: ['supervision', 'pingUrl'], type: 'string' },
+  // Set by systemd for a Type=notify service with WatchdogSec (sd_notify(3)).
+  { name: 'NOTIFY_SOCKET', path: ['systemd', 'notifySocket'], type: 'string' },
+  { name: 'WATCHDOG_USEC', path: ['systemd', 'watchdogUsec'], type: 'integer' },
   { name: 'HOMEWARD_TRUSTED_PROXIES', path: ['http', 'trustedProxies'], type: 'list' },
   { name: 'HOMEWARD_LOG_LEVEL', path: ['log', 'level'], type: 'string' },
 ];
@@ -219,6 +292,9 @@ export function loadConfig(options: LoadConfigOptions): HubConfig {
       if (Number.isNaN(value)) {
         throw new HomewardError('HW_CONFIG_INVALID', `${variable.name}=${JSON.stringify(raw)}: must be a port number (0–65535)`);
       }
+    } else if (variable.type === 'integer') {
+      value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+      if (Number.isNaN(value)) throw new HomewardError('HW_CONFIG_INVALID', `${variable.name}=${JSON.stringify(raw)}: must be a whole number`);
     } else if (variable.type === 'list') {
       value = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
     }
@@ -237,5 +313,14 @@ export function loadConfig(options: LoadConfigOptions): HubConfig {
     throw new HomewardError('HW_CONFIG_INVALID', `invalid configuration:\n${lines.join('\n')}`, problems);
   }
   const config = layered as HubConfig;
+  const tls = config.mqtt.tls;
+  if ((tls.cert === '') !== (tls.key === '')) {
+    throw new HomewardError('HW_CONFIG_INVALID', `invalid configuration:\n  MQTT over TLS needs both a certificate and a key (HOMEWARD_MQTT_TLS_CERT and HOMEWARD_MQTT_TLS_KEY); got only the ${tls.cert === '' ? 'key' : 'certificate'}`);
+  }
   return { ...config, dataDir: path.resolve(config.dataDir) };
+}
+
+/** Where backups are kept: the configured directory, else `<dataDir>/backups`. */
+export function backupDir(config: Pick<HubConfig, 'dataDir' | 'backup'>): string {
+  return config.backup.dir === '' ? path.join(path.resolve(config.dataDir), 'backups') : path.resolve(config.backup.dir);
 }
