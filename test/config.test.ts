@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultConfig, loadConfig, type HubConfig, type LoadConfigOptions } from '../src/config.js';
+import { backupDir, defaultConfig, loadConfig, type HubConfig, type LoadConfigOptions } from '../src/config.js';
 import { HomewardError, isHomewardError } from '../src/core/errors.js';
 
 let dir: string;
@@ -232,5 +232,53 @@ describe('loadConfig refuses invalid configuration with HW_CONFIG_INVALID', () =
   ])('refuses a "__proto__" key ($where) as an unknown field', ({ content }) => {
     const error = configError({ env: {}, file: configFile(content) });
     expect(error.message).toContain('__proto__');
+  });
+
+  describe('issue 9: deployment settings', () => {
+    it('reads TLS, the external broker, backups, the dead-man ping and what systemd passes from the environment', () => {
+      const config = loadConfig({
+        env: {
+          HOMEWARD_MQTT_TLS_CERT: '/etc/homeward/tls/cert.pem',
+          HOMEWARD_MQTT_TLS_KEY: '/etc/homeward/tls/key.pem',
+          HOMEWARD_MQTT_TLS_PORT: '8884',
+          HOMEWARD_MQTT_URL: 'mqtts://homeward:secret@broker.lan:8883',
+          HOMEWARD_MQTT_CLIENT_ID: 'homeward-mums-house',
+          HOMEWARD_MQTT_CA: '/etc/homeward/tls/ca.pem',
+          HOMEWARD_BACKUP_DIR: '/mnt/usb/homeward',
+          HOMEWARD_BACKUP_AT: '04:15',
+          HOMEWARD_BACKUP_KEEP: '14',
+          HOMEWARD_PING_URL: 'https://hc-ping.com/0b5c3c1e-5b8a-4d8e-9d55-0f3a7b9d1c2e',
+          NOTIFY_SOCKET: '/run/systemd/notify',
+          WATCHDOG_USEC: '60000000',
+        },
+      });
+      expect(config.mqtt.tls).toEqual({ port: 8884, cert: '/etc/homeward/tls/cert.pem', key: '/etc/homeward/tls/key.pem' });
+      expect(config.mqtt.url).toBe('mqtts://homeward:secret@broker.lan:8883');
+      expect(config.mqtt.external).toEqual({ clientId: 'homeward-mums-house', ca: '/etc/homeward/tls/ca.pem' });
+      expect(config.backup).toEqual({ dir: '/mnt/usb/homeward', at: '04:15', keep: 14 });
+      expect(config.supervision.pingUrl).toBe('https://hc-ping.com/0b5c3c1e-5b8a-4d8e-9d55-0f3a7b9d1c2e');
+      expect(config.systemd).toEqual({ notifySocket: '/run/systemd/notify', watchdogUsec: 60_000_000 });
+    });
+
+    it('keeps backups in <dataDir>/backups unless told otherwise', () => {
+      expect(backupDir(loadConfig({ env: { HOMEWARD_DATA_DIR: path.join(dir, 'data') } }))).toBe(path.join(dir, 'data', 'backups'));
+      expect(backupDir(loadConfig({ env: { HOMEWARD_BACKUP_DIR: path.join(dir, 'usb') } }))).toBe(path.join(dir, 'usb'));
+    });
+
+    it('refuses a TLS certificate without its key, and the other way round', () => {
+      expect(configError({ env: { HOMEWARD_MQTT_TLS_CERT: '/c.pem' } }).message).toContain('got only the certificate');
+      expect(configError({ env: { HOMEWARD_MQTT_TLS_KEY: '/k.pem' } }).message).toContain('got only the key');
+    });
+
+    it.each([
+      { name: 'HOMEWARD_BACKUP_AT', value: '3:30', says: 'HOMEWARD_BACKUP_AT' },
+      { name: 'HOMEWARD_BACKUP_KEEP', value: 'seven', says: 'must be a whole number' },
+      { name: 'HOMEWARD_BACKUP_KEEP', value: '0', says: 'HOMEWARD_BACKUP_KEEP' },
+      { name: 'HOMEWARD_PING_URL', value: 'hc-ping.com/abc', says: 'HOMEWARD_PING_URL' },
+      { name: 'WATCHDOG_USEC', value: '-5', says: 'must be a whole number' },
+      { name: 'HOMEWARD_MQTT_URL', value: 'tcp://broker.lan', says: 'HOMEWARD_MQTT_URL' },
+    ])('refuses $name=$value, naming it', ({ name, value, says }) => {
+      expect(configError({ env: { [name]: value } }).message).toContain(says);
+    });
   });
 });
