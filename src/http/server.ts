@@ -11,6 +11,7 @@ import type { AuditRepo } from '../store/audit-repo.js';
 import { authRoutes } from './auth-routes.js';
 import { installAuthentication } from './authenticate.js';
 import { installErrorReplies } from './error-replies.js';
+import { installForwardedForHint } from './forwarded-for-hint.js';
 import { installDashboard, tileOrigin, type DashboardOptions } from './dashboard-routes.js';
 import { installSecurityHeaders } from './security-headers.js';
 import { SESSION_COOKIE } from './session-cookie.js';
@@ -78,6 +79,7 @@ export async function buildServer(services: HttpServices): Promise<FastifyInstan
   const tiles = tileOrigin(services.dashboard.map.tiles);
   installSecurityHeaders(app, { imageOrigins: tiles === undefined ? [] : [tiles] });
   installErrorReplies(app);
+  installForwardedForHint(app, { trustedProxies: services.trustedProxies, log: services.log });
   installAuthentication(app, { sessions: services.accounts.sessions, apiTokens: services.accounts.apiTokens, secureCookies }, services.log.child({ module: 'auth' }));
 
   await app.register(swagger, {
