@@ -13,6 +13,8 @@ import { createWalkTest, describeWalkEvent } from './installer/walk-test.js';
 import { runHub, startUsage } from './main.js';
 import { circleCommands, circleSummary, runCircleCommand } from './cli/circle-commands.js';
 import { runDoctorCommand } from './cli/doctor-command.js';
+import { brokerSummary, runBrokerCommand } from './cli/broker-commands.js';
+import { backupSummary, backupUsage, runBackupCommand } from './cli/backup-commands.js';
 import { preferenceSummary, runPreferenceCommand } from './cli/preference-commands.js';
 
 /**
@@ -43,7 +45,10 @@ Commands:
   user token EMAIL              make an API token for a script (shown once)
   user list [--json]            the accounts, with their roles
   user role EMAIL ROLE          change an account's role (ends its sessions)
-  doctor [--json]               check what would stop an alert reaching a phone (the clock, Web Push)
+  doctor [--json]               check what would stop an alert reaching a phone (clock, disk, database,
+                                broker, devices, push, public URL, backups, supervision), each with a fix
+${backupSummary}
+${brokerSummary}
 ${circleSummary}
 ${preferenceSummary}
 
@@ -229,6 +234,10 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Output)
   }
   if (command === 'user') return runUserCommand(argv.slice(1), env, io);
   if (command === 'doctor') return runDoctorCommand(argv.slice(1), env, io);
+  // An external broker's ACL and password file (issue 9, item 6): src/cli/broker-commands.ts.
+  if (command === 'broker') return runBrokerCommand(argv.slice(1), env, io);
+  // Backups (issue 9, item 4): src/cli/backup-commands.ts.
+  if (Object.hasOwn(backupUsage, command)) return runBackupCommand(argv, env, io);
   // The care circle (issue 6, item 10): alerts, ack, resolve, note add, notes, rota, rota add, away.
   if (circleCommands.has(command)) return runCircleCommand(argv, env, io);
   if (command === 'preferences') return runPreferenceCommand(argv.slice(1), env, io);

@@ -18,10 +18,12 @@ import { createCircleServices, type CircleServices } from './circle/circle-servi
 import { createDigestSchedule } from './alerts/digest-schedule.js';
 import { createHomeServices, type HomeServices } from './household/home-services.js';
 import { createRuleEngine, type RuleEngine } from './alerts/rule-engine.js';
-import { createBroker, type Broker } from './broker/broker.js';
+import { createBroker } from './broker/broker.js';
+import { createExternalBroker, subscriptionMemoryIn } from './broker/external-broker.js';
+import type { MessageBroker } from './broker/message-broker.js';
 import { rules } from './rules/registry.js';
 import { createAttemptLimiter } from './broker/connection-limits.js';
-import type { HubConfig } from './config.js';
+import { backupDir, type HubConfig } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { createEventBus, type EventBus } from './core/event-bus.js';
 import type { Logger } from './core/logger.js';
@@ -30,6 +32,7 @@ import { createCredentialService, credentialKeyPath, type CredentialService } fr
 import { deviceStatus, type DeviceStatus } from './household/device-status.js';
 import { createHouseholdService, type HouseholdService } from './household/household-service.js';
 import { buildServer } from './http/server.js';
+import { warnUnlessPublicUrlHttps } from './http/public-url-check.js';
 import { createGroupCommit, type GroupCommit } from './ingest/group-commit.js';
 import { defaultGpsHygiene } from './ingest/gps-hygiene.js';
 import { createIngestService, type IngestService } from './ingest/ingest-service.js';
@@ -43,9 +46,12 @@ import { roleMay } from './http/permissions.js';
 import { createChangesFromCli } from './integrations/changes-from-cli.js';
 import { createMqttCommands } from './integrations/mqtt-commands.js';
 import { createMqttPublisher } from './integrations/mqtt-publisher.js';
+import { STATUS_TOPIC } from './integrations/home-assistant.js';
+import { createBackupSchedule } from './store/backup-schedule.js';
 import { createCheckpointer } from './store/checkpointer.js';
 import { databasePath, openDatabase } from './store/database.js';
 import { createStore, type Store } from './store/store.js';
+import { createSupervision, type Supervision } from './supervision/supervision.js';
 import { packageVersion } from './version.js';
 
 /**
@@ -108,7 +114,7 @@ export interface Hub {
   credentials: CredentialService;
   ingest: IngestService;
   commit: GroupCommit;
-  broker: Broker;
+  broker: MessageBroker;
   http: FastifyInstance;
   bus: EventBus;
   metrics: MetricsRegistry;
@@ -120,11 +126,13 @@ export interface Hub {
   escalation: EscalationService;
   /** Web Push (issue 7): the hub's notification channel, its VAPID key, "I'm on it" by action token. */
   webPush: WebPush;
+  /** The systemd watchdog and the dead-man ping (issue 9, items 2 and 8); main.ts sends READY and STOPPING. */
+  supervision: Supervision;
   /**
    * Starts the broker's TCP listener and the hub's timers; returns the MQTT port and, while the
    * household has no owner, the one-time setup link (also logged at warn level).
    */
-  start(): Promise<{ mqttPort: number; setupLink?: string }>;
+  start(): Promise<{ mqttPort: number; mqttTlsPort?: number; setupLink?: string }>;
   /** Stops accepting, commits what is pending, closes the broker, HTTP and the database. */
   stop(): Promise<void>;
 }
@@ -180,16 +188,34 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     bridgeHealth: store.bridges,
   });
 
-  const broker = createBroker({
-    clock,
-    log: log.child({ module: 'broker' }),
-    limits: config.mqtt,
-    sources: deviceSources,
-    subjectOf: (username) => household.view().subjects.get(username),
-    verifyPassword: (username, password) => credentials.verify(username, password),
-    ingest,
-  });
-  metrics.gauge('homeward_mqtt_clients', 'Connected MQTT clients', () => broker.clientCount());
+  // Issue 9, item 6: with HOMEWARD_MQTT_URL the hub is a client of an external broker instead of embedding aedes.
+  const brokerLog = log.child({ module: 'broker' });
+  const broker: MessageBroker =
+    config.mqtt.url === undefined
+      ? createBroker({
+          clock,
+          log: brokerLog,
+          limits: config.mqtt,
+          sources: deviceSources,
+          subjectOf: (username) => household.view().subjects.get(username),
+          verifyPassword: (username, password) => credentials.verify(username, password),
+          ingest,
+          tls: config.mqtt.tls,
+        })
+      : createExternalBroker({
+          ...config.mqtt.external,
+          url: config.mqtt.url,
+          maxPacketBytes: config.mqtt.maxPacketBytes,
+          connectTimeoutMs: config.mqtt.connectTimeoutMs,
+          log: brokerLog,
+          sources: deviceSources,
+          subjects: () => household.view().subjects,
+          ingest,
+          subscriptionMemory: subscriptionMemoryIn(store.settings, clock),
+          will: { topic: STATUS_TOPIC, payload: 'offline' },
+        });
+  metrics.gauge('homeward_mqtt_clients', 'Connected MQTT clients (external broker: its own count, else 1 for the hub)', () => broker.clientCount());
+  metrics.gauge('homeward_mqtt_broker_connected', 'Whether MQTT readings can reach the hub (1) or not (0)', () => (broker.connected() ? 1 : 0));
 
   const alertService = createAlertService({ store, bus, log: log.child({ module: 'alerts' }), alertsTotal });
   const rulesLog = log.child({ module: 'rules' });
@@ -330,6 +356,20 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     send: (recipient, message) => notifier.send(recipient, message).done,
   });
 
+  // The daily backup with rotation (issue 9, item 4), in the home's time zone; its copy runs in a worker.
+  const backups = createBackupSchedule({
+    databaseFile: home.file,
+    dataDir: config.dataDir,
+    dir: backupDir(config),
+    at: config.backup.at,
+    keep: config.backup.keep,
+    timeZone: () => household.view().household.home.timezone,
+    clock,
+    log: log.child({ module: 'backup' }),
+    hubVersion: packageVersion(),
+    metrics,
+  });
+
   const http = await buildServer({
     api: { home: api.home.routes, care: api.care.routes, circle: api.circle.routes },
     publicUrl: config.publicUrl,
@@ -356,6 +396,8 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     health: {
       uptimeS: () => (clock.now() - startedAt) / 1000,
       mqttClients: () => broker.clientCount(),
+      // Shown only for an external broker: the embedded one is up whenever the hub is.
+      ...(config.mqtt.url === undefined ? {} : { mqttConnected: () => broker.connected() }),
       dbOk: () => {
         try {
           store.db.prepare('SELECT 1').get();
@@ -370,6 +412,20 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     dashboard: { map: config.map },
   });
   broker.attachWebSocket(http.server);
+
+  // Issue 9, items 2 and 8: systemd restarts a stuck hub, and someone outside learns when it stops.
+  const supervision = createSupervision({
+    config,
+    log: log.child({ module: 'supervision' }),
+    metrics,
+    lookups: {
+      now: () => clock.now(),
+      databaseAnswers: () => store.db.prepare('SELECT count(*) FROM sqlite_schema').get() !== undefined,
+      brokerUp: () => broker.connected(),
+      externalBroker: config.mqtt.url !== undefined,
+      evaluatedUntil: () => engine.evaluatedUntil(),
+    },
+  });
 
   let householdPoll: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -391,6 +447,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     api,
     escalation,
     webPush,
+    supervision,
 
     async start() {
       checkpointer.start();
@@ -398,6 +455,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       householdPoll = setInterval(() => household.reloadIfChanged(), 1000);
       householdPoll.unref();
       const mqttPort = await broker.listen(config.mqtt.port, config.host);
+      const mqttTlsPort = broker.tlsPort();
       // Deadlines missed while the hub was down (or skipped by a clock jump) are caught up on this first tick.
       engine.start();
       api.home.start();
@@ -406,22 +464,28 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       // After the rules' first tick, so alerts raised catching up are escalated too; resumes each ladder from its timeline.
       escalation.start();
       digest.start();
+      backups.start();
       clockHealth.start();
       await mqttOut.start();
       cliChanges.start();
       cliChangesPoll = setInterval(() => cliChanges.poll(), 1000);
       cliChangesPoll.unref();
+      // After the broker listens and the rules' first tick: the first judgement is a fair one.
+      supervision.start();
+      // Web Push and installing the dashboard need https (issue 9, item 3): say so at every start until it is.
+      warnUnlessPublicUrlHttps(config.publicUrl, log.child({ module: 'http' }));
       // No default account (DESIGN.md): until there is an owner, each start makes a fresh one-time link.
       const link = home.setup.issue();
-      if (link === undefined) return { mqttPort };
+      if (link === undefined) return { mqttPort, ...(mqttTlsPort === undefined ? {} : { mqttTlsPort }) };
       const setupLink = `${dashboardBase(config)}/setup?token=${link.token}`;
       authLog.warn({ setupLink, expiresAt: new Date(link.expiresAt).toISOString() }, `No owner yet. Create the owner's account within 24 hours at ${setupLink}`);
-      return { mqttPort, setupLink };
+      return { mqttPort, ...(mqttTlsPort === undefined ? {} : { mqttTlsPort }), setupLink };
     },
 
     async stop() {
       if (stopped) return;
       stopped = true;
+      supervision.stop();
       clearInterval(householdPoll);
       clearInterval(cliChangesPoll);
       await mqttOut.stop();
@@ -430,6 +494,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       clockHealth.stop();
       engine.stop();
       digest.stop();
+      await backups.stop();
       api.circle.stop();
       api.care.stop();
       api.home.stop();

@@ -2,10 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from './config.js';
+import { backupDir, loadConfig } from './config.js';
+import { redactedBrokerUrl } from './broker/external-broker.js';
 import { isHomewardError } from './core/errors.js';
 import { createHub, type Hub } from './hub.js';
 import { createLogger } from './logging.js';
+import { claimDataDir } from './store/database-check.js';
 import type { DemoHome } from './simulate/demo-home.js';
 
 /**
@@ -18,8 +20,11 @@ Runs the hub: MQTT on 1883 (and over WebSocket at /mqtt on the HTTP port), HTTP 
   --demo          a simulated home (door, phone, pill box) in a temporary data directory
   --config FILE   a JSON config file (also HOMEWARD_CONFIG)
   --data-dir DIR  where the database and secrets live (also HOMEWARD_DATA_DIR)
+  --start-empty   start with an empty database although the data directory had one (see homeward restore)
 Environment: HOMEWARD_DATA_DIR HOMEWARD_HTTP_PORT HOMEWARD_MQTT_PORT HOMEWARD_HOST HOMEWARD_MQTT_URL
-             HOMEWARD_PUBLIC_URL HOMEWARD_LOG_LEVEL HOMEWARD_TRUSTED_PROXIES`;
+             HOMEWARD_PUBLIC_URL HOMEWARD_LOG_LEVEL HOMEWARD_TRUSTED_PROXIES
+             HOMEWARD_MQTT_TLS_CERT HOMEWARD_MQTT_TLS_KEY HOMEWARD_MQTT_TLS_PORT (MQTT over TLS, 8883)
+             HOMEWARD_MQTT_CLIENT_ID HOMEWARD_MQTT_CA (with HOMEWARD_MQTT_URL, an external broker)`;
 
 export async function runHub(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -28,6 +33,7 @@ export async function runHub(argv: string[]): Promise<void> {
       demo: { type: 'boolean', default: false },
       config: { type: 'string' },
       'data-dir': { type: 'string' },
+      'start-empty': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -44,11 +50,10 @@ export async function runHub(argv: string[]): Promise<void> {
     ...(dataDir !== undefined ? { overrides: { dataDir } } : {}),
   });
   const log = createLogger(config.log.level, process.stdout.isTTY === true);
-  if (config.mqtt.url !== undefined) {
-    log.fatal({ url: config.mqtt.url }, 'HOMEWARD_MQTT_URL (an external broker) is not supported yet; unset it to use the embedded broker');
-    process.exitCode = 2;
-    return;
-  }
+
+  // Issue 9, item 4: one hub per data directory, and never on a damaged or silently empty database.
+  const dataDirLock = claimDataDir({ dataDir: config.dataDir, backupDir: backupDir(config), startEmpty: values['start-empty'], now: Date.now(), log });
+  process.once('exit', () => dataDirLock.release());
 
   // Signals are handled from the first moment, so a stop during start-up is still a clean stop.
   let hub: Hub | undefined = undefined;
@@ -67,11 +72,14 @@ export async function runHub(argv: string[]): Promise<void> {
       process.exit(1);
     }, 5000);
     force.unref();
+    // systemd hears STOPPING=1 at once (issue 9, item 2), while the hub stops in parallel.
+    const toldSystemd = hub?.supervision.systemd.stopping();
     void (async () => {
       await demo?.stop();
       await hub?.stop();
       // The demo's home is throwaway: leave nothing behind in /tmp.
       if (demoDir !== undefined) rmSync(demoDir, { recursive: true, force: true });
+      await toldSystemd;
       log.info('stopped');
       process.exit(0);
     })().catch((error: unknown) => {
@@ -88,9 +96,13 @@ export async function runHub(argv: string[]): Promise<void> {
   if (values.demo) hub.household.import((await import('./simulate/demo-household.js')).demoHousehold);
   // Before start, so there is an owner and no setup link: the demo is for looking around at once.
   const demoSignIn = values.demo ? await (await import('./simulate/demo-circle.js')).seedDemoCircle(hub) : undefined;
-  const { mqttPort } = await hub.start();
+  const { mqttPort, mqttTlsPort } = await hub.start();
   const httpAddress = await hub.http.listen({ port: config.http.port, host: config.host });
-  log.info({ mqttPort, http: httpAddress, dataDir: config.dataDir }, `Homeward is running: MQTT on port ${mqttPort}, dashboard at ${httpAddress}`);
+  // Issue 9, items 6 and 7: readings come through an external broker, or the embedded one (and over TLS).
+  const mqttWhere = config.mqtt.url !== undefined ? `MQTT through ${redactedBrokerUrl(config.mqtt.url)}` : `MQTT on port ${mqttPort}${mqttTlsPort === undefined ? '' : ` (TLS on ${mqttTlsPort})`}`;
+  log.info({ mqttPort, mqttTlsPort, http: httpAddress, dataDir: config.dataDir }, `Homeward is running: ${mqttWhere}, dashboard at ${httpAddress}`);
+  // Type=notify (issue 9, item 2): systemd counts the hub as started only once MQTT and HTTP listen.
+  if (!stopping) await hub.supervision.systemd.ready(`Listening: ${mqttWhere}, dashboard at ${httpAddress}`);
   if (demoSignIn !== undefined) {
     log.info({ demoSignIn }, `Demo: open ${httpAddress} and sign in as ${demoSignIn.email} with the password "${demoSignIn.password}"`);
   }

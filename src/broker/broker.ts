@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
@@ -10,10 +11,15 @@ import type { Logger } from '../core/logger.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import { mayPublish, mayRetain, maySubscribe, permissionsFor, type Permissions } from './access-policy.js';
 import { createAttemptLimiter } from './connection-limits.js';
+import type { IntegrationPublishHandler, MessageBroker } from './message-broker.js';
 import { guardPacketSize } from './packet-size-guard.js';
+import { loadServerCertificate } from './tls-files.js';
+
+export type { IntegrationPublishHandler } from './message-broker.js';
 
 /**
- * The embedded MQTT broker: aedes on TCP and on WebSocket (/mqtt on the HTTP port), with per-credential
+ * The embedded MQTT broker: aedes on TCP, on TLS when given a certificate (issue 9, item 7), and on
+ * WebSocket (/mqtt on the HTTP port), with per-credential
  * authentication, topic ACLs, size and connection limits, and durable ingest inside authorizePublish —
  * the last hook before aedes writes the PUBACK (DESIGN.md principle 2).
  */
@@ -33,13 +39,9 @@ export interface BrokerDeps {
   subjectOf: (username: string) => CredentialSubject | undefined;
   verifyPassword: (username: string, password: Buffer | undefined) => boolean;
   ingest: IngestService;
+  /** MQTT over TLS (config.mqtt.tls): PEM files; an empty cert means no TLS listener. */
+  tls?: { port: number; cert: string; key: string };
 }
-
-/**
- * Receives what an integration publishes (only homeward/commands/# gets this far: access-policy.ts),
- * inside authorizePublish, so a command is carried out before its PUBACK (issue 6, item 9).
- */
-export type IntegrationPublishHandler = (integrationId: string, topic: string, payload: Buffer) => void;
 
 interface Session {
   username: string;
@@ -76,6 +78,8 @@ function authError(returnCode: 2 | 4 | 5, message: string): AuthenticateError {
 
 export function createBroker(deps: BrokerDeps) {
   const { log, limits, sources, ingest } = deps;
+  // Read and checked now, so a bad file stops the start with its name (tls-files.ts), not a device's handshake.
+  const serverCertificate = deps.tls !== undefined && deps.tls.cert !== '' ? loadServerCertificate(deps.tls.cert, deps.tls.key) : undefined;
   const sessions = new WeakMap<Client, Session>();
   // Publishes refused after aedes has committed to acknowledging them: MQTT 3.1.1 cannot refuse a
   // single PUBLISH without closing the connection, so like Mosquitto we acknowledge and drop.
@@ -187,6 +191,24 @@ export function createBroker(deps: BrokerDeps) {
     admit(socket, socket.remoteAddress ?? 'unknown');
   });
 
+  // MQTT over TLS (issue 9, item 7): the same admission, limits and authentication as TCP, once the
+  // handshake is done. A handshake that does not finish within the CONNECT time-out is dropped.
+  const tlsServer =
+    serverCertificate === undefined
+      ? undefined
+      : tls.createServer({ ...serverCertificate, handshakeTimeout: limits.connectTimeoutMs }, (socket) => {
+          socket.setNoDelay(true);
+          socket.on('error', () => socket.destroy());
+          admit(socket, socket.remoteAddress ?? 'unknown');
+        });
+  // A plaintext client, or one that does not trust the certificate, fails its handshake: not the hub's error.
+  tlsServer?.on('tlsClientError', (error, socket) => {
+    log.debug({ address: socket.remoteAddress, err: error.message }, 'MQTT over TLS handshake failed');
+    socket.destroy();
+  });
+  let listeningTlsPort: number | undefined;
+  let listening = false;
+
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPacketBytes + 16 });
 
   return {
@@ -195,14 +217,16 @@ export function createBroker(deps: BrokerDeps) {
     async listen(port: number, host: string): Promise<number> {
       // aedes 1.x sets up its persistence and counters in listen(); it must run before any client.
       await aedes.listen();
-      return new Promise((resolve, reject) => {
-        tcpServer.once('error', reject);
-        tcpServer.listen(port, host, () => {
-          tcpServer.off('error', reject);
-          resolve((tcpServer.address() as net.AddressInfo).port);
-        });
-      });
+      const tcpPort = await listenOn(tcpServer, port, host);
+      if (tlsServer !== undefined && deps.tls !== undefined) listeningTlsPort = await listenOn(tlsServer, deps.tls.port, host);
+      listening = true;
+      return tcpPort;
     },
+
+    tlsPort: (): number | undefined => listeningTlsPort,
+
+    // The TCP listener itself, not a flag: a listener that closed (an error, stopAccepting) is not up.
+    connected: (): boolean => listening && tcpServer.listening,
 
     /** Serves MQTT over WebSocket at /mqtt on an HTTP server (browsers, and phones behind proxies). */
     attachWebSocket(server: HttpServer): void {
@@ -260,9 +284,10 @@ export function createBroker(deps: BrokerDeps) {
       for (const client of Object.values(clients)) if (sessions.get(client)?.username === username) client.close();
     },
 
-    /** Stops new TCP connections; connected clients stay until close(). */
+    /** Stops new TCP and TLS connections; connected clients stay until close(). */
     stopAccepting(): void {
       if (tcpServer.listening) tcpServer.close();
+      if (tlsServer?.listening === true) tlsServer.close();
     },
 
     close(): Promise<void> {
@@ -274,6 +299,16 @@ export function createBroker(deps: BrokerDeps) {
   };
 }
 
+function listenOn(server: net.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as net.AddressInfo).port);
+    });
+  });
+}
+
 function toBuffer(payload: Buffer | string): Buffer {
   return typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
 }
@@ -283,3 +318,6 @@ function addressOf(client: Client): string | undefined {
 }
 
 export type Broker = ReturnType<typeof createBroker>;
+
+// The embedded broker is one MessageBroker; external-broker.ts is the other (issue 9, item 6).
+createBroker satisfies (deps: BrokerDeps) => MessageBroker;

@@ -5,6 +5,8 @@ import type { ClockFinding } from '../core/clock-health.js';
 export interface HealthService {
   uptimeS(): number;
   mqttClients(): number;
+  /** Whether MQTT readings can reach the hub: false while an external broker is unreachable (issue 9, item 6). */
+  mqttConnected?(): boolean;
   dbOk(): boolean;
   /** Is the clock right (issue 7, item 6): src/core/clock-health.ts. */
   clock(): ClockFinding;
@@ -15,7 +17,10 @@ const HealthResponse = Type.Object(
     status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
     version: Type.String(),
     uptimeS: Type.Integer(),
-    mqtt: Type.Object({ clients: Type.Integer() }),
+    mqtt: Type.Object({
+      clients: Type.Integer(),
+      connected: Type.Optional(Type.Boolean({ description: 'with an external broker (HOMEWARD_MQTT_URL): whether the hub is connected to it' })),
+    }),
     db: Type.Object({ ok: Type.Boolean() }),
     clock: Type.Object(
       {
@@ -52,11 +57,13 @@ export const healthRoutes: FastifyPluginAsync<{ health: HealthService; version: 
     async (_request, reply) => {
       const dbOk = options.health.dbOk();
       const clock = options.health.clock();
+      // A broker that is down is "degraded", not 503: the hub still keeps time, HTTP ingest and push (issue 9, item 6).
+      const mqttConnected = options.health.mqttConnected?.();
       const body = {
-        status: dbOk && clock.ok ? ('ok' as const) : ('degraded' as const),
+        status: dbOk && clock.ok && mqttConnected !== false ? ('ok' as const) : ('degraded' as const),
         version: options.version,
         uptimeS: Math.floor(options.health.uptimeS()),
-        mqtt: { clients: options.health.mqttClients() },
+        mqtt: { clients: options.health.mqttClients(), ...(mqttConnected === undefined ? {} : { connected: mqttConnected }) },
         db: { ok: dbOk },
         clock: { ...clock, now: new Date(clock.now).toISOString() },
       };

@@ -751,6 +751,8 @@ export interface paths {
                             uptimeS: number;
                             mqtt: {
                                 clients: number;
+                                /** @description with an external broker (HOMEWARD_MQTT_URL): whether the hub is connected to it */
+                                connected?: boolean;
                             };
                             db: {
                                 ok: boolean;
@@ -780,6 +782,8 @@ export interface paths {
                             uptimeS: number;
                             mqtt: {
                                 clients: number;
+                                /** @description with an external broker (HOMEWARD_MQTT_URL): whether the hub is connected to it */
+                                connected?: boolean;
                             };
                             db: {
                                 ok: boolean;
