@@ -7,10 +7,9 @@ import { HomewardError, isHomewardError } from './core/errors.js';
 import { readPassword } from './accounts/password-prompt.js';
 import { isRole } from './accounts/roles.js';
 import { parseDuration } from './core/duration.js';
-import { openHome, type Home } from './hub.js';
+import { openHome, type Home } from './home.js';
 import { unclaimedDevices } from './installer/discover.js';
 import { createWalkTest, describeWalkEvent } from './installer/walk-test.js';
-import { runHub, startUsage } from './main.js';
 import { circleCommands, circleSummary, runCircleCommand } from './cli/circle-commands.js';
 import { runDoctorCommand } from './cli/doctor-command.js';
 import { brokerSummary, runBrokerCommand } from './cli/broker-commands.js';
@@ -220,6 +219,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Output)
     return command === undefined ? EXIT.invalid : EXIT.ok;
   }
   if (command === 'start') {
+    // Loaded only for `start`: the broker, HTTP server and Web Push would slow every other command.
+    const { runHub, startUsage } = await import('./main.js');
     if (argv.includes('--help') || argv.includes('-h')) {
       io.out(startUsage);
       return EXIT.ok;

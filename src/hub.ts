@@ -4,13 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { deviceSources } from '../devices/registry.js';
 import { osmandDeviceIdentifier } from '../devices/traccar/decoder.js';
 import { OWNTRACKS_HTTP_REPLY } from '../devices/owntracks/decoder.js';
-import { createAccountService } from './accounts/account-service.js';
-import { createApiTokenService } from './accounts/api-token-service.js';
 import { createLoginService } from './accounts/login-service.js';
 import { createLoginThrottle } from './accounts/login-throttle.js';
-import { createPasswordHasher } from './accounts/password-hash.js';
-import { createSessionService } from './accounts/session-service.js';
-import { createSetupService } from './accounts/setup-service.js';
 import { createAlertService, type AlertService } from './alerts/alert-service.js';
 import { createCareServices, type CareServices } from './alerts/care-services.js';
 import { createEscalationService, type EscalationService } from './alerts/escalation.js';
@@ -28,9 +23,8 @@ import { systemClock, type Clock } from './core/clock.js';
 import { createEventBus, type EventBus } from './core/event-bus.js';
 import type { Logger } from './core/logger.js';
 import { createMetricsRegistry, type MetricsRegistry } from './core/metrics.js';
-import { createCredentialService, credentialKeyPath, type CredentialService } from './household/credentials.js';
-import { deviceStatus, type DeviceStatus } from './household/device-status.js';
-import { createHouseholdService, type HouseholdService } from './household/household-service.js';
+import type { CredentialService } from './household/credentials.js';
+import type { HouseholdService } from './household/household-service.js';
 import { buildServer } from './http/server.js';
 import { warnUnlessPublicUrlHttps } from './http/public-url-check.js';
 import { createGroupCommit, type GroupCommit } from './ingest/group-commit.js';
@@ -49,50 +43,18 @@ import { createMqttPublisher } from './integrations/mqtt-publisher.js';
 import { STATUS_TOPIC } from './integrations/home-assistant.js';
 import { createBackupSchedule } from './store/backup-schedule.js';
 import { createCheckpointer } from './store/checkpointer.js';
-import { databasePath, openDatabase } from './store/database.js';
-import { createStore, type Store } from './store/store.js';
 import { createSupervision, type Supervision } from './supervision/supervision.js';
+import type { Store } from './store/store.js';
 import { packageVersion } from './version.js';
+import { openHome, type Home } from './home.js';
+
+export { openHome, type Home } from './home.js';
 
 /**
  * The composition root (after Zigbee2MQTT's controller.ts): builds every module, wires them through
  * the event bus, and starts and stops them in order. Nothing else constructs a database, clock or socket.
  */
 
-/** The household's storage and look-ups, without the network: shared by the hub and the CLI. */
-export function openHome(config: HubConfig, clock: Clock = systemClock, bus?: EventBus) {
-  const file = databasePath(config.dataDir);
-  const db = openDatabase(file, { synchronous: config.store.synchronous });
-  const store = createStore(db);
-  const credentials = createCredentialService({ repo: store.credentials, keyFile: credentialKeyPath(config.dataDir), clock });
-  const household = createHouseholdService({ store, sources: deviceSources, credentials, clock, ...(bus ? { bus } : {}) });
-  // People, sessions and API tokens (issue 5): the CLI's `user` commands use these too.
-  const sessions = createSessionService({ sessions: store.sessions, users: store.users, clock, settings: config.sessions });
-  const accounts = createAccountService({ users: store.users, audit: store.audit, hasher: createPasswordHasher(), sessions, clock });
-  const apiTokens = createApiTokenService({ tokens: store.apiTokens, users: store.users, audit: store.audit, clock });
-  const setup = createSetupService({ invitations: store.invitations, accounts, transaction: store.transaction, clock });
-  return {
-    file,
-    store,
-    credentials,
-    household,
-    accounts,
-    sessions,
-    apiTokens,
-    setup,
-    /** Every household device with its health, for `status` and the dashboard. */
-    deviceStatuses(states: ReadonlyMap<number, import('./store/device-state-repo.js').DeviceState>, now: number): DeviceStatus[] {
-      const view = household.view();
-      return [...view.devicesById.values()].map((device) => {
-        const num = view.deviceNums.get(device.id);
-        return deviceStatus(device, num === undefined ? undefined : states.get(num), now);
-      });
-    },
-    close: () => db.close(),
-  };
-}
-
-export type Home = ReturnType<typeof openHome>;
 
 export interface HubDeps {
   config: HubConfig;

@@ -5,7 +5,7 @@ import { brokerUsers, mosquittoAclText, mosquittoPasswordLine } from '../broker/
 import type { HubConfig } from '../config.js';
 import { systemClock } from '../core/clock.js';
 import { HomewardError } from '../core/errors.js';
-import { openHome } from '../hub.js';
+import { openHome } from '../home.js';
 import { configFrom } from './circle-commands.js';
 
 /**

@@ -13,7 +13,7 @@ import { createEventBus } from '../core/event-bus.js';
 import type { Logger } from '../core/logger.js';
 import { createMetricsRegistry } from '../core/metrics.js';
 import { roleMay, type Permission } from '../http/permissions.js';
-import { openHome, type Home } from '../hub.js';
+import { openHome, type Home } from '../home.js';
 import { careNoteKinds, type CareNoteKind } from '../store/care-notes-repo.js';
 import type { UserRow } from '../store/users-repo.js';
 

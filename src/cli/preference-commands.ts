@@ -5,7 +5,7 @@ import { Preferences, type PreferenceSeverity } from '../circle/preferences.js';
 import { alertTypes, type AlertType } from '../core/alerts.js';
 import { HomewardError, isHomewardError } from '../core/errors.js';
 import { assertSchema } from '../core/schema-check.js';
-import { openHome, type Home } from '../hub.js';
+import { openHome, type Home } from '../home.js';
 import type { UserRow } from '../store/users-repo.js';
 import { actingMember, circleTools, configFrom, memberByEmail } from './circle-commands.js';
 import { iso } from '../core/iso-time.js';

@@ -3,7 +3,7 @@ import { loadConfig } from '../config.js';
 import { HomewardError, isHomewardError } from '../core/errors.js';
 import type { Household } from '../core/household.js';
 import type { DeviceCredential } from '../household/credentials.js';
-import { openHome } from '../hub.js';
+import { openHome } from '../home.js';
 import { runScenario, type ScenarioSummary, type StepRecord } from './run-scenario.js';
 import { findScenario, scenarios, type Role } from './scenarios.js';
 
