@@ -172,5 +172,17 @@ describe('homeward broker', () => {
       expect(await until(() => commands.length > 0)).toBe(true);
       expect(commands).toEqual(['homeward/commands/acknowledge {"alerts":"open"}']);
     });
+
+    it("delivers no device's own message (positions included) to an integration subscribed to homeward/#", async () => {
+      const hub = await client('hub-user', HUB_PASSWORD, 'hub-3');
+      const ha = await client('home-assistant', credential['home-assistant']!, 'home-assistant-2');
+      const everything = await listen(ha, ['homeward/#']);
+      const phone = await client('mum-phone', credential['mum-phone']!, 'mum-phone');
+      await phone.publishAsync('homeward/devices/mum-phone/location', '{"lat":51.5,"lon":-0.12,"acc":10}', { qos: 1 });
+      // Mosquitto handles one message at a time, in order: the phone's was routed before this one arrived.
+      await hub.publishAsync('homeward/alerts/a2', '{"id":"a2"}', { qos: 1 });
+      expect(await until(() => everything.length > 0)).toBe(true);
+      expect(everything).toEqual(['homeward/alerts/a2 {"id":"a2"}']);
+    });
   });
 });

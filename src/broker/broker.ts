@@ -9,7 +9,7 @@ import type { CredentialSubject, DeviceSource } from '../core/device-source.js';
 import type { SourceId } from '../core/household.js';
 import type { Logger } from '../core/logger.js';
 import type { IngestService } from '../ingest/ingest-service.js';
-import { mayPublish, mayRetain, maySubscribe, permissionsFor, type Permissions } from './access-policy.js';
+import { mayPublish, mayReceive, mayRetain, maySubscribe, permissionsFor, type Permissions } from './access-policy.js';
 import { createAttemptLimiter } from './connection-limits.js';
 import type { IntegrationPublishHandler, MessageBroker } from './message-broker.js';
 import { guardPacketSize } from './packet-size-guard.js';
@@ -143,6 +143,13 @@ export function createBroker(deps: BrokerDeps) {
         if (!answer.accepted) dropped.add(packet);
         done(null);
       });
+    },
+
+    // A subscription can be wider than what may be delivered (an integration's homeward/# does not
+    // include the devices' own messages: access-policy.ts, INTEGRATION).
+    authorizeForward(client, packet) {
+      const session = sessions.get(client);
+      return session === undefined || mayReceive(session.permissions, packet.topic) ? packet : null;
     },
 
     authorizeSubscribe(client, subscription, done) {

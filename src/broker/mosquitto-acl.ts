@@ -17,6 +17,8 @@ export interface BrokerUser {
   describe: string;
   read: string[];
   write: string[];
+  /** Topics never delivered to (nor written by) this user, although `read` covers them (Mosquitto's `topic deny`). */
+  deny: string[];
 }
 
 /** The hub's user first, then each credential of the household that has MQTT rights. */
@@ -33,13 +35,14 @@ export function brokerUsers(subjects: ReadonlyMap<string, CredentialSubject>, so
         : subject.type === 'bridge'
           ? `bridge ${subject.bridge.id} (${subject.bridge.source}, for ${subject.devices.map((device) => device.id).join(', ') || 'no devices yet'})`
           : `integration ${subject.id}`;
-    users.push({ username, describe, read: [...permissions.subscribe], write: [...permissions.publish] });
+    users.push({ username, describe, read: [...permissions.subscribe], write: [...permissions.publish], deny: [...(permissions.receiveExcept ?? [])] });
   }
   const hub: BrokerUser = {
     username: hubUser,
     describe: 'the Homeward hub (the user in HOMEWARD_MQTT_URL)',
     read: [...deviceTopics, COMMANDS_FILTER, BROKER_CLIENTS_TOPIC],
     write: ['homeward/#', 'homeassistant/#'],
+    deny: [],
   };
   return [hub, ...users];
 }
@@ -49,6 +52,8 @@ export function mosquittoAclText(users: readonly BrokerUser[], header: readonly 
   const lines = header.map((line) => `# ${line}`);
   for (const user of users) {
     lines.push('', `# ${user.describe}`, `user ${user.username}`);
+    // Mosquitto takes the first line whose topic matches: a deny must come before the read it narrows.
+    for (const filter of user.deny) lines.push(`topic deny ${filter}`);
     for (const filter of user.read) lines.push(`topic read ${filter}`);
     for (const filter of user.write) lines.push(`topic write ${filter}`);
   }

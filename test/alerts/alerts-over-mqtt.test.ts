@@ -28,7 +28,8 @@ const household: Household = {
 /**
  * DESIGN.md pitfall: aedes can drop messages published with broker.publish() towards a client that
  * also receives other traffic (upstream #994, #955). Every alert must reach a subscriber that is
- * also receiving a stream of other messages.
+ * also receiving a stream of other messages (the hub's state and incidents; the devices' own readings
+ * never reach an integration: src/broker/access-policy.ts).
  */
 describe('alerts on MQTT', () => {
   let t: TestHub;
@@ -45,14 +46,14 @@ describe('alerts on MQTT', () => {
         received.set(alert.id, [...(received.get(alert.id) ?? []), alert]);
       } else otherTraffic++;
     });
-    await subscriber.subscribeAsync(['homeward/alerts/#', 'homeward/devices/#'], { qos: 1 });
+    await subscriber.subscribeAsync(['homeward/#'], { qos: 1 });
   });
   afterAll(async () => {
     await subscriber.endAsync();
     await t.stop();
   });
 
-  it('delivers every night-exit alert while the subscriber also receives readings', async () => {
+  it('delivers every night-exit alert while the subscriber also receives other messages', async () => {
     const phone = await connectClient(t.mqttUrl, { ...t.credential('phone'), clientId: 'phone' });
     const doors = await Promise.all(Array.from({ length: DOORS }, (_, i) => connectClient(t.mqttUrl, { ...t.credential(`door-${i}`), clientId: `door-${i}` })));
     const background = Array.from({ length: 300 }, (_, i) =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deviceSources } from '../../devices/registry.js';
-import { mayPublish, mayRetain, maySubscribe, permissionsFor } from '../../src/broker/access-policy.js';
+import { mayPublish, mayReceive, mayRetain, maySubscribe, permissionsFor } from '../../src/broker/access-policy.js';
 import type { CredentialSubject, DeviceSource } from '../../src/core/device-source.js';
 import type { HouseholdDevice, SourceId } from '../../src/core/household.js';
 
@@ -118,5 +118,13 @@ describe('access policy: default deny', () => {
     expect(mayPublish(permissions, '$SYS/broker/uptime')).toBe(false);
     expect(maySubscribe(permissions, '$SYS/#')).toBe(false);
     expect(mayPublish(permissions, 'anything/else')).toBe(true);
+  });
+
+  it("delivers to an integration what the hub says, never a device's own message", () => {
+    const integration = permissionsFor({ type: 'integration', id: 'home-assistant' }, deviceSources);
+    expect(mayReceive(integration, 'homeward/alerts/a1')).toBe(true);
+    expect(mayReceive(integration, 'homeward/state')).toBe(true);
+    expect(mayReceive(integration, 'homeward/devices/mum-phone/location')).toBe(false);
+    expect(mayReceive(integration, 'homeward/devices/front-door/door')).toBe(false);
   });
 });
