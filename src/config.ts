@@ -106,6 +106,19 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false },
     ),
     /**
+     * Free space on the data directory's file system (issue 10): under the smaller of `lowBytes` and
+     * `lowShare` of its size, the owner and installers get a hub-storage-low fault alert while there is
+     * still room to store it. Checked every `checkEveryMs` (src/supervision/storage-watch.ts).
+     */
+    diskSpace: Type.Object(
+      {
+        lowBytes: Type.Integer({ minimum: 0 }),
+        lowShare: Type.Number({ minimum: 0, maximum: 0.5 }),
+        checkEveryMs: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
+      },
+      { additionalProperties: false },
+    ),
+    /**
      * Backups (issue 9, item 4): a consistent copy of the database every day at `at` (the home's
      * time zone), the newest `keep` kept. `dir` empty = `<dataDir>/backups` (see backupDir()).
      */
@@ -184,6 +197,7 @@ export function defaultConfig(): HubConfig {
     },
     ingest: { commitWindowMs: 2, maxSpeedKmh: 300 },
     store: { synchronous: 'full', checkpointIntervalMs: 1000 },
+    diskSpace: { lowBytes: 64 * 1024 * 1024, lowShare: 0.02, checkEveryMs: 60_000 },
     backup: { dir: '', at: '03:30', keep: 7 },
     supervision: { pingUrl: '', everyS: 60 },
     systemd: { notifySocket: '', watchdogUsec: 0 },

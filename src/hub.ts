@@ -44,6 +44,7 @@ import { STATUS_TOPIC } from './integrations/home-assistant.js';
 import { createBackupSchedule } from './store/backup-schedule.js';
 import { createCheckpointer } from './store/checkpointer.js';
 import { createSupervision, type Supervision } from './supervision/supervision.js';
+import { createStorageWatch } from './supervision/storage-watch.js';
 import type { Store } from './store/store.js';
 import { packageVersion } from './version.js';
 import { openHome, type Home } from './home.js';
@@ -130,7 +131,10 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     now: () => clock.now(),
     log: ingestLog,
     deviceNum: (id) => household.view().deviceNums.get(id),
+    // Issue 10: a failed commit (a full disk) is reported once per episode by the storage watch.
+    onFailed: (error, publishes) => storageWatch.commitFailed(error, publishes),
     onCommitted: (result, seconds) => {
+      storageWatch.committed();
       checkpointer.noteWrites(result.committed.length);
       // A screened-out fix commits only its health part; it is counted once, as refused, not also as accepted.
       ingest.committed(result.committed.length - result.screenedOut.length, seconds);
@@ -180,6 +184,8 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   metrics.gauge('homeward_mqtt_broker_connected', 'Whether MQTT readings can reach the hub (1) or not (0)', () => (broker.connected() ? 1 : 0));
 
   const alertService = createAlertService({ store, bus, log: log.child({ module: 'alerts' }), alertsTotal });
+  // Issue 10: free space on the data directory; a hub-storage-low fault alert while it can still be stored.
+  const storageWatch = createStorageWatch({ dataDir: config.dataDir, ...config.diskSpace, clock, log: log.child({ module: 'storage' }), alerts: alertService, metrics });
   const rulesLog = log.child({ module: 'rules' });
   const engine = createRuleEngine({ rules, store, household, states: () => commit.states(), alerts: alertService, clock, log: rulesLog });
   metrics.gauge('homeward_rule_ticks_total', 'Rule engine ticks since start (deadline evaluations)', () => engine.ticks());
@@ -428,6 +434,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       digest.start();
       backups.start();
       clockHealth.start();
+      storageWatch.start(config.diskSpace.checkEveryMs);
       await mqttOut.start();
       cliChanges.start();
       cliChangesPoll = setInterval(() => cliChanges.poll(), 1000);
@@ -454,6 +461,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       escalation.stop();
       webPush.stop();
       clockHealth.stop();
+      storageWatch.stop();
       engine.stop();
       digest.stop();
       await backups.stop();

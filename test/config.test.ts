@@ -282,3 +282,20 @@ describe('loadConfig refuses invalid configuration with HW_CONFIG_INVALID', () =
     });
   });
 });
+
+describe('issue 10: the early warning of a full disk', () => {
+  it('warns under 64 MB or 2 % by default, checked every minute; a file may change it', () => {
+    expect(loadConfig({ env: {} }).diskSpace).toEqual({ lowBytes: 64 * 1024 * 1024, lowShare: 0.02, checkEveryMs: 60_000 });
+    const file = configFile(JSON.stringify({ diskSpace: { lowBytes: 1_572_864, lowShare: 0.5, checkEveryMs: 100 } }));
+    expect(loadConfig({ env: {}, file }).diskSpace).toEqual({ lowBytes: 1_572_864, lowShare: 0.5, checkEveryMs: 100 });
+  });
+
+  it.each([
+    [{ lowBytes: -1 }, 'diskSpace.lowBytes'],
+    [{ lowShare: 0.9 }, 'diskSpace.lowShare'],
+    [{ checkEveryMs: 10 }, 'diskSpace.checkEveryMs'],
+    [{ lowbytes: 5 }, 'not a known field'],
+  ])('refuses %j, naming it', (diskSpace, says) => {
+    expect(configError({ env: {}, file: configFile(JSON.stringify({ diskSpace })) }).message).toContain(says);
+  });
+});

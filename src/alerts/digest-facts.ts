@@ -33,7 +33,8 @@ import { digestLine, digestTitle, wokenLine, type DayFacts, type WokenCount } fr
  *  - Minutes out: from stored fixes against the safe zones; see minutesOut below.
  *  - Handled by: who gave the first "I'm on it" to alerts acknowledged in the period.
  *  - Nobody acknowledged: alerts raised in the period, other than sensor faults, with no acknowledgement.
- *  - Sensor problems: sensor-silent and low-battery alerts open at the period's end (or now).
+ *  - Sensor problems: sensor-silent and low-battery alerts (and the hub's own storage running out,
+ *    issue 10) open at the period's end (or now).
  *
  * No location is shown here (minutes out is a sum, not a place), so nothing is audited as a location view.
  */
@@ -255,6 +256,11 @@ export function createDigestFacts(deps: { store: Store; household: HouseholdServ
     const byId = new Map((h.devices ?? []).map((d) => [d.id, d.name]));
     const problems = new Set<string>();
     for (const alert of repo.openAt(at, faultTypes)) {
+      // Issue 10: the hub's own storage, not a sensor.
+      if (alert.type === 'hub-storage-low') {
+        problems.add('the hub (storage nearly full)');
+        continue;
+      }
       const detailName = alert.details.deviceName;
       const name = (alert.deviceId === null ? undefined : byId.get(alert.deviceId)) ?? (typeof detailName === 'string' ? detailName : (alert.deviceId ?? 'a sensor'));
       const battery = alert.details.battery;

@@ -112,6 +112,8 @@ export function createRuleEngine(options: {
       });
       persistedAt = performance.now();
     } catch (error) {
+      // Retried a minute later, not at every tick: a full disk (issue 10) would log this every second.
+      persistedAt = performance.now();
       log.error({ err: error }, 'could not store rule watermarks; will retry');
     }
   }

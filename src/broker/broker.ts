@@ -86,6 +86,11 @@ export function createBroker(deps: BrokerDeps) {
   const dropped = new WeakSet<object>();
   const attempts = createAttemptLimiter({ perMinute: limits.connectAttemptsPerMinute, clock: deps.clock });
   let openConnections = 0;
+  // Admitted connections that have not logged in yet, oldest first (issue 10, "2,000 idle sockets"):
+  // when every connection is taken, the oldest of these makes way for a newcomer, so sockets that
+  // never send a CONNECT cannot lock the household's devices out until the CONNECT time-out. A
+  // connection that has logged in is never displaced.
+  const notLoggedIn = new Set<Duplex>();
   let integrationPublish: IntegrationPublishHandler | undefined;
 
   const aedes = new Aedes({
@@ -111,6 +116,7 @@ export function createBroker(deps: BrokerDeps) {
         return done(authError(IDENTIFIER_REJECTED, 'client id belongs to another credential'), false);
       }
       sessions.set(client, { username, subject, permissions: permissionsFor(subject, sources) });
+      notLoggedIn.delete(client.conn as unknown as Duplex);
       (client as unknown as { duplicates: Record<string, number> }).duplicates = neverDuplicate;
       done(null, true);
     },
@@ -175,18 +181,29 @@ export function createBroker(deps: BrokerDeps) {
 
   /** Admits a new connection (TCP or WebSocket) or refuses it at once. */
   function admit(stream: Duplex, address: string, req?: IncomingMessage): void {
-    if (openConnections >= limits.maxConnections) {
-      log.warn({ address, open: openConnections }, 'refused MQTT connection: connection limit reached');
-      stream.destroy();
-      return;
-    }
+    // The address's attempts first: one over its rate must not displace anyone.
     if (!attempts.allow(address)) {
       log.warn({ address }, 'refused MQTT connection: too many attempts from this address');
       stream.destroy();
       return;
     }
+    if (openConnections >= limits.maxConnections) {
+      const oldest = notLoggedIn.values().next().value;
+      if (oldest === undefined) {
+        log.warn({ address, open: openConnections }, 'refused MQTT connection: connection limit reached');
+        stream.destroy();
+        return;
+      }
+      log.warn({ address, open: openConnections }, 'connection limit reached: closed the oldest connection that had not logged in');
+      notLoggedIn.delete(oldest);
+      oldest.destroy();
+    }
     openConnections++;
-    stream.once('close', () => openConnections--);
+    notLoggedIn.add(stream);
+    stream.once('close', () => {
+      openConnections--;
+      notLoggedIn.delete(stream);
+    });
     guardPacketSize(stream, limits.maxPacketBytes, (reason) => log.warn({ address, reason }, 'closed MQTT connection: packet too large'));
     aedes.handle(stream as never, req);
   }

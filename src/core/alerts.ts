@@ -12,6 +12,8 @@ export const alertTypes = [
   'sensor-silent',
   'low-battery',
   'inactivity',
+  // Issue 10: the data directory's disk is (nearly) full, so readings may soon not be saved.
+  'hub-storage-low',
 ] as const;
 export type AlertType = (typeof alertTypes)[number];
 
@@ -22,7 +24,7 @@ export type Severity = 'urgent' | 'warning' | 'notice' | 'fault';
  * Faults of the system itself rather than news about the person: installers see and fix these
  * (permission faults.read), and they are served at GET /api/faults as well as with every alert.
  */
-export const faultTypes: readonly AlertType[] = ['sensor-silent', 'low-battery'];
+export const faultTypes: readonly AlertType[] = ['sensor-silent', 'low-battery', 'hub-storage-low'];
 
 export function isFaultType(type: string): boolean {
   return (faultTypes as readonly string[]).includes(type);

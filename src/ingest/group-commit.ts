@@ -40,6 +40,11 @@ export function createGroupCommit(options: {
   log: Logger;
   deviceNum: (deviceId: string) => number | undefined;
   onCommitted: (result: CommitResult, seconds: number) => void;
+  /**
+   * Told of each failed commit, with how many publishes it fails; it reports the failure instead of
+   * the line logged here for every batch (issue 10: a full disk is one clear error, not one a reading).
+   */
+  onFailed?: (error: Error, publishes: number) => void;
 }) {
   const { store, windowMs, log } = options;
   const states = store.deviceState.loadAll();
@@ -104,7 +109,8 @@ export function createGroupCommit(options: {
         for (const state of touched.values()) store.deviceState.save(state);
       });
     } catch (error) {
-      log.error({ err: error, batch: batch.length }, 'commit failed: readings not acknowledged, devices will resend');
+      if (options.onFailed !== undefined) options.onFailed(error as Error, batch.length);
+      else log.error({ err: error, batch: batch.length }, 'commit failed: readings not acknowledged, devices will resend');
       for (const item of batch) item.done(error as Error);
       return;
     }

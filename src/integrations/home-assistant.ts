@@ -45,7 +45,7 @@ export interface HubIdentity {
 /** The alert types that mean "she may be out and unsafe" get HA's safety class; the rest are problems. */
 const SAFETY: readonly AlertType[] = ['night-exit', 'left-safe-zone', 'tracker-silent', 'door-open-too-long', 'inactivity'];
 /** Sensor trouble is for whoever maintains the system: HA shows these under Diagnostics. */
-const DIAGNOSTIC: readonly AlertType[] = ['sensor-silent', 'low-battery'];
+const DIAGNOSTIC: readonly AlertType[] = ['sensor-silent', 'low-battery', 'hub-storage-low'];
 
 const LABELS: Record<AlertType, string> = {
   'night-exit': 'Night exit',
@@ -57,6 +57,7 @@ const LABELS: Record<AlertType, string> = {
   'sensor-silent': 'Sensor silent',
   'low-battery': 'Low battery',
   inactivity: 'No activity',
+  'hub-storage-low': 'Hub storage low',
 };
 
 /** Home Assistant object ids allow [a-zA-Z0-9_-]. */

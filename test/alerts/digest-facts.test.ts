@@ -186,6 +186,15 @@ describe('the facts of a day, from what the hub stored', () => {
     expect(today?.line).toBe('no morning activity seen · 0 of 3 doses on time, 3 still due · no night exits · needs attention: Pill box (battery 12 %)');
   });
 
+  it('names the hub itself, not "a sensor", when its storage is nearly full (issue 10)', async () => {
+    t = await startCareHub({ household: household({ medication: false }) });
+    await happen(t, '2026-01-15T06:00:00Z');
+    const since = at('2026-01-15T12:00:00Z');
+    t.hub.alerts.commit({ raise: [{ type: 'hub-storage-low', key: `hub-storage-low:${since}`, severity: 'fault', at: since, title: 'The hub’s storage is nearly full: 50 MB left', details: {} }], clear: [], doses: [] });
+    await happen(t, '2026-01-16T08:00:00Z');
+    expect(digest(t, '2026-01-15')?.facts.sensorProblems).toEqual(['the hub (storage nearly full)']);
+  });
+
   it('says little on a day with nothing at all, and does not guess that she stayed home', async () => {
     t = await startCareHub({ household: household({ medication: false }) });
     await happen(t, '2026-01-15T06:00:00Z');

@@ -6,10 +6,12 @@ import { defaultConfig } from '../../src/config.js';
 import { nothing, type AlertJson } from '../../src/core/alerts.js';
 import { createManualClock } from '../../src/core/clock.js';
 import { createEventBus } from '../../src/core/event-bus.js';
+import type { Logger } from '../../src/core/logger.js';
 import { createMetricsRegistry } from '../../src/core/metrics.js';
 import { openHome } from '../../src/hub.js';
 import type { Rule } from '../../src/rules/rule.js';
 import { testHousehold } from '../support/households.js';
+import { recordingLogger } from '../support/recording-logger.js';
 import { testDataDir } from '../support/test-hub.js';
 
 const HOUR = 3_600_000;
@@ -27,7 +29,7 @@ const hourly: Rule = {
   },
 };
 
-function setUp(rules: Rule[], dataDir = testDataDir()) {
+function setUp(rules: Rule[], dataDir = testDataDir(), log: Logger = pino({ level: 'silent' })) {
   const clock = createManualClock(START);
   const bus = createEventBus((_o, _e, error) => {
     throw error;
@@ -38,7 +40,7 @@ function setUp(rules: Rule[], dataDir = testDataDir()) {
   bus.on('alertChanged', 'test', ({ alert }) => changes.push(alert));
   const metrics = createMetricsRegistry();
   const alerts = createAlertService({ store: home.store, bus, log: pino({ level: 'silent' }), alertsTotal: metrics.counter('homeward_alerts_total', 'x') });
-  const engine = createRuleEngine({ rules, store: home.store, household: home.household, states: () => new Map(), alerts, clock, log: pino({ level: 'silent' }) });
+  const engine = createRuleEngine({ rules, store: home.store, household: home.household, states: () => new Map(), alerts, clock, log });
   return { clock, home, engine, changes, metrics, dataDir };
 }
 
@@ -174,6 +176,16 @@ describe('rule engine', () => {
     clock.advance(HOUR);
     engine.tick();
     expect(home.store.alerts.open()).toHaveLength(1);
+    home.close();
+  });
+
+  it('retries storing watermarks a minute later, not at every tick, when the database refuses writes (a full disk, issue 10)', () => {
+    const errors: string[] = [];
+    const { engine, home } = setUp([hourly], testDataDir(), recordingLogger((level, msg) => level === 'error' && errors.push(msg ?? '')));
+    home.store.db.pragma('query_only = ON');
+    for (let i = 0; i < 10; i++) engine.tick();
+    expect(errors).toEqual(['could not store rule watermarks; will retry']);
+    home.store.db.pragma('query_only = OFF');
     home.close();
   });
 

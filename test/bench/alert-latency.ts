@@ -5,11 +5,14 @@ import type { HubTemplate, RunningHub } from './hub-process.js';
 import { closeAll, connectAll, connectClient } from './mqtt-load.js';
 import { sleep } from './net-util.js';
 import { cpuMeter, type PhaseCpu } from './process-stats.js';
+import type { PushEndpoint } from './push-endpoint.js';
 
 /**
- * The alert path that exists before Web Push (issue 7): a night door-opening → its night-exit alert
- * arriving at an integration subscribed to homeward/alerts/#, with tracker readings as background.
- * DESIGN.md budgets the whole path to the push endpoint at p99 ≤ 25 ms; this is the part up to MQTT.
+ * The alert path (DESIGN.md budget: p99 ≤ 25 ms to the push endpoint, with 500 readings/s of
+ * background): a night door-opening → its night-exit alert arriving at an integration subscribed to
+ * homeward/alerts/#, and (issue 10) → the Web Push request for it arriving, decrypted, at a local push
+ * endpoint subscribed by the household's owner (push-endpoint.ts). Both legs are timed in one run,
+ * from the same publish, on the benchmark's clock; tracker readings run as background.
  *
  * Each door alternates open/close on its own connection; the k-th night-exit alert of a door (by
  * details.openedAt, the stored reading time) answers the k-th opening of that door, and its stored
@@ -24,6 +27,28 @@ export interface AlertLatencyOptions {
   spanMs: number;
   /** Background tracker readings per second, for the whole phase. */
   backgroundRate: number;
+}
+
+/** The push leg: each opening's alert (matched on MQTT) → the first push request tagged with its id. */
+export interface PushLatencyResult {
+  /** Openings whose alert reached the endpoint. */
+  received: number;
+  /** Openings matched to an alert on MQTT whose alert never reached the endpoint. */
+  missing: number;
+  /** Requests beyond the first for one alert. */
+  extra: number;
+  /** Requests about something other than the phase's night exits (or unreadable). */
+  other: number;
+  /** Requests the browser's key could not decrypt, or without a valid VAPID signature. */
+  undecrypted: number;
+  vapidInvalid: number;
+  /** Requests by payload kind ('alert' for a ladder's first step; an alert joining an incident is an update). */
+  kinds: Record<string, number>;
+  latencyP50Ms: number | undefined;
+  latencyP99Ms: number | undefined;
+  latencyMaxMs: number | undefined;
+  latenciesInOrder: Array<number | null>;
+  firstLatencyMs: number | undefined;
 }
 
 export interface AlertLatencyResult {
@@ -58,6 +83,8 @@ export interface AlertLatencyResult {
   hubLoopMaxMs: number | undefined;
   background: HubSteadyResult;
   cpu: PhaseCpu;
+  /** Present when the phase ran with a push endpoint. */
+  push: PushLatencyResult | undefined;
 }
 
 interface Opening {
@@ -68,6 +95,7 @@ interface Opening {
 }
 
 interface Arrival {
+  id: string;
   openedAt: number;
   arrivedAt: number;
   arrivedWall: number;
@@ -94,8 +122,60 @@ function subscribe(client: MqttClient, filter: string, withinMs = 5000): Promise
 
 const percentile = (sorted: readonly number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
+/** Pairs each alert matched to an opening with the first push request tagged with its id. */
+function pushLatencies(endpoint: PushEndpoint, matched: ReadonlyArray<{ opening: Opening; alert: Arrival }>, openings: number): PushLatencyResult {
+  const byAlert = new Map<string, number[]>();
+  const kinds: Record<string, number> = {};
+  let undecrypted = 0;
+  let vapidInvalid = 0;
+  for (const arrival of endpoint.arrivals) {
+    if (!arrival.decrypted) undecrypted++;
+    if (!arrival.vapidValid) vapidInvalid++;
+    kinds[arrival.kind ?? '(unreadable)'] = (kinds[arrival.kind ?? '(unreadable)'] ?? 0) + 1;
+    if (arrival.alertId === undefined) continue;
+    const list = byAlert.get(arrival.alertId) ?? [];
+    list.push(arrival.arrivedAt);
+    byAlert.set(arrival.alertId, list);
+  }
+  const latencies: number[] = [];
+  const latenciesInOrder: Array<number | null> = new Array<number | null>(openings).fill(null);
+  let missing = 0;
+  let extra = 0;
+  let firstLatencyMs: number | undefined;
+  const known = new Set<string>();
+  for (const { opening, alert } of matched) {
+    known.add(alert.id);
+    const arrivals = byAlert.get(alert.id);
+    if (arrivals === undefined) {
+      missing++;
+      continue;
+    }
+    extra += arrivals.length - 1;
+    const latency = Math.min(...arrivals) - opening.sentAt;
+    latencies.push(latency);
+    latenciesInOrder[opening.order] = latency;
+    if (opening.order === 0) firstLatencyMs = latency;
+  }
+  const other = endpoint.arrivals.filter((arrival) => arrival.alertId === undefined || !known.has(arrival.alertId)).length;
+  latencies.sort((a, b) => a - b);
+  return {
+    received: latencies.length,
+    missing,
+    extra,
+    other,
+    undecrypted,
+    vapidInvalid,
+    kinds,
+    latencyP50Ms: percentile(latencies, 0.5),
+    latencyP99Ms: percentile(latencies, 0.99),
+    latencyMaxMs: latencies[latencies.length - 1],
+    latenciesInOrder,
+    firstLatencyMs,
+  };
+}
+
 /** Runs the phase on a hub whose household is bench-household.ts's (doors, integration, night around now). */
-export async function measureAlertLatency(hub: RunningHub, template: HubTemplate, load: HubLoad, options: AlertLatencyOptions): Promise<AlertLatencyResult> {
+export async function measureAlertLatency(hub: RunningHub, template: HubTemplate, load: HubLoad, options: AlertLatencyOptions, push?: PushEndpoint): Promise<AlertLatencyResult> {
   const doors = template.doorIds;
   if (doors.length === 0) throw new Error('the household has no doors');
   const interval = options.spanMs / options.openings;
@@ -138,7 +218,7 @@ export async function measureAlertLatency(hub: RunningHub, template: HubTemplate
         otherAlerts++;
         return;
       }
-      list.push({ openedAt, arrivedAt, arrivedWall });
+      list.push({ id: typeof alert.id === 'string' ? alert.id : '', openedAt, arrivedAt, arrivedWall });
       nightExits++;
     });
     await subscribe(subscriber, ALERT_FILTER);
@@ -176,7 +256,8 @@ export async function measureAlertLatency(hub: RunningHub, template: HubTemplate
       });
     }
     const alertDeadline = performance.now() + ALERT_WAIT_MS;
-    while (nightExits < options.openings && performance.now() < alertDeadline) await sleep(10);
+    const pushed = () => (push === undefined ? options.openings : new Set(push.arrivals.map((arrival) => arrival.alertId)).size);
+    while ((nightExits < options.openings || pushed() < options.openings) && performance.now() < alertDeadline) await sleep(10);
     loop.disable();
     const steadyResult = await background;
     const cpuResult = cpu.read();
@@ -187,6 +268,7 @@ export async function measureAlertLatency(hub: RunningHub, template: HubTemplate
     let extra = 0;
     let mismatched = 0;
     let firstLatencyMs: number | undefined;
+    const matched: Array<{ opening: Opening; alert: Arrival }> = [];
     for (const id of doors) {
       const openings = sent.get(id) ?? [];
       const alerts = [...(arrivals.get(id) ?? [])].sort((a, b) => a.openedAt - b.openedAt);
@@ -202,6 +284,7 @@ export async function measureAlertLatency(hub: RunningHub, template: HubTemplate
           latencies.push(latency);
           latenciesInOrder[opening.order] = latency;
           if (opening.order === 0) firstLatencyMs = latency;
+          matched.push({ opening, alert });
         }
       }
     }
@@ -227,6 +310,7 @@ export async function measureAlertLatency(hub: RunningHub, template: HubTemplate
       hubLoopMaxMs: steadyResult.hubLoopMaxMs,
       background: steadyResult,
       cpu: cpuResult,
+      push: push === undefined ? undefined : pushLatencies(push, matched, options.openings),
     };
   } finally {
     await closeAll([...doorClients, subscriber]);

@@ -22,6 +22,26 @@ export const BENCH_INTEGRATION_ID = 'home-assistant';
 /** Exit doors in the benchmark household (the alert-latency phase opens them). */
 export const BENCH_DOORS = 10;
 
+/** Device ids of the benchmark household's inner (non-exit) doors: `inner-door-01` … */
+export function innerDoorIds(count: number): string[] {
+  return numberedIds('inner-door', count);
+}
+
+/** Device ids of the benchmark household's pill boxes: `pillbox-01` … */
+export function pillboxIds(count: number): string[] {
+  return numberedIds('pillbox', count);
+}
+
+/**
+ * Inner doors and pill boxes (issue 10, storage by kind): they publish door and lid readings so the
+ * benchmark can weigh each kind's table. Inner doors are not exits, and the household takes no
+ * medication, so none of their readings raises an alert in the other phases' hubs.
+ */
+export const BENCH_INNER_DOORS = 3;
+export const BENCH_PILLBOXES = 3;
+/** Compartments per bench pill box: the lid readings cycle through them. */
+export const BENCH_COMPARTMENTS = 7;
+
 /**
  * A night window around `now` on the UTC clock (start an hour before the present hour, end two hours
  * after it), so a door opened during the benchmark is a night exit whatever time it runs. It may
@@ -39,7 +59,7 @@ export function nightAround(now: Date): { start: string; end: string } {
  * and one integration. Home time is UTC and the night window surrounds `now`, so an opening during
  * the run raises a night exit; the trackers stay at home and raise nothing.
  */
-export function benchHousehold(count: number, options: { doors?: number; now?: Date } = {}): Household {
+export function benchHousehold(count: number, options: { doors?: number; innerDoors?: number; pillboxes?: number; now?: Date } = {}): Household {
   const doors = doorIds(options.doors ?? BENCH_DOORS).map((id) => ({
     id,
     name: `Door ${id}`,
@@ -48,11 +68,20 @@ export function benchHousehold(count: number, options: { doors?: number; now?: D
     exit: true,
     heartbeat: '26h',
   }));
+  const innerDoors = innerDoorIds(options.innerDoors ?? 0).map((id) => ({ id, name: `Door ${id}`, kind: 'door' as const, source: 'native' as const, exit: false, heartbeat: '26h' }));
+  const pillboxes = pillboxIds(options.pillboxes ?? 0).map((id) => ({
+    id,
+    name: `Pill box ${id}`,
+    kind: 'pillbox' as const,
+    source: 'native' as const,
+    compartments: BENCH_COMPARTMENTS,
+    heartbeat: '26h',
+  }));
   return {
     home: { name: 'Benchmark house', timezone: 'UTC', lat: 51.5072, lon: -0.1276 },
     person: { name: 'Margaret' },
     zones: [{ id: 'home', name: 'Home', lat: 51.5072, lon: -0.1276, radiusM: 150 }],
-    devices: [...trackerIds(count).map((id) => ({ id, name: `Tracker ${id}`, kind: 'tracker' as const, source: 'native' as const, heartbeat: '30m' })), ...doors],
+    devices: [...trackerIds(count).map((id) => ({ id, name: `Tracker ${id}`, kind: 'tracker' as const, source: 'native' as const, heartbeat: '30m' })), ...doors, ...innerDoors, ...pillboxes],
     integrations: [{ id: BENCH_INTEGRATION_ID, kind: 'home-assistant' }],
     rules: { night: nightAround(options.now ?? new Date()), doorOpenTooLong: '10m' },
     escalation: { ackWithin: '5m', repeatEvery: '2m' },

@@ -3,7 +3,7 @@ import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, write
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { BENCH_DOORS, BENCH_INTEGRATION_ID, benchHousehold, doorIds, trackerIds } from './bench-household.js';
+import { BENCH_DOORS, BENCH_INNER_DOORS, BENCH_INTEGRATION_ID, BENCH_PILLBOXES, benchHousehold, doorIds, innerDoorIds, pillboxIds, trackerIds } from './bench-household.js';
 import { waitForExit, type Cleanup } from './cleanup.js';
 import { acceptsTcp, answers200, freePort, sleep } from './net-util.js';
 
@@ -21,6 +21,10 @@ export const PI_NODE_FLAGS = ['--max-old-space-size=96', '--max-semi-space-size=
 /** The config every benchmark hub runs with: 50 publishers from one address must not trip the connect limits. */
 const hubConfig = { mqtt: { connectAttemptsPerMinute: 100_000, maxConnections: 1000 }, ingest: { commitWindowMs: 2 } };
 
+/** The benchmark household's owner (issue 10): the alert phase subscribes a push endpoint for them with this API token. */
+export const BENCH_OWNER_EMAIL = 'olive@example.org';
+const BENCH_OWNER_PASSWORD = 'kettle on the windowsill 7';
+
 export interface DeviceCredential {
   username: string;
   password: string;
@@ -33,6 +37,11 @@ export interface HubTemplate {
   deviceIds: string[];
   /** Native exit doors, opened only by the alert-latency phase. */
   doorIds: string[];
+  /** Inner doors and pill boxes: their readings are only for weighing storage by kind (reading-kinds.ts). */
+  innerDoorIds: string[];
+  pillboxIds: string[];
+  /** The household's owner and an API token acting as them (`homeward user token`). */
+  owner: { email: string; token: string };
   /** The integration whose credential may subscribe to homeward/#. */
   integrationId: string;
   /** Of every tracker, door and the integration. */
@@ -46,12 +55,14 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-function runCli(args: string[]): Promise<string> {
+/** `stdin`: what the command reads from standard input (`user add` reads the password there, never from argv). */
+function runCli(args: string[], stdin?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [cliScript, ...args], { cwd: repo, env: cleanEnv({}), timeout: 30_000 }, (error, stdout, stderr) => {
+    const child = execFile(process.execPath, [cliScript, ...args], { cwd: repo, env: cleanEnv({}), timeout: 30_000 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`homeward ${args.join(' ')} failed: ${error.message}\n${stderr}`));
       else resolve(stdout);
     });
+    child.stdin?.end(stdin ?? '');
   });
 }
 
@@ -68,11 +79,16 @@ export function assertBuilt(): void {
 export async function prepareHubTemplate(root: string, count: number): Promise<HubTemplate> {
   const dataDir = path.join(root, 'hub-template');
   const file = path.join(root, 'household.json');
-  writeFileSync(file, JSON.stringify(benchHousehold(count, { doors: BENCH_DOORS }), null, 2));
+  writeFileSync(file, JSON.stringify(benchHousehold(count, { doors: BENCH_DOORS, innerDoors: BENCH_INNER_DOORS, pillboxes: BENCH_PILLBOXES }), null, 2));
   await runCli(['setup', 'import', file, '--data-dir', dataDir, '--json']);
+  await runCli(['user', 'add', BENCH_OWNER_EMAIL, '--role', 'owner', '--name', 'Olive', '--data-dir', dataDir, '--json'], `${BENCH_OWNER_PASSWORD}\n`);
+  const issued = JSON.parse(await runCli(['user', 'token', BENCH_OWNER_EMAIL, '--name', 'benchmark', '--data-dir', dataDir, '--json'])) as { token?: unknown };
+  if (typeof issued.token !== 'string') throw new Error('homeward user token --json printed no {"token"}');
   const deviceIds = trackerIds(count);
   const doors = doorIds(BENCH_DOORS);
-  const owners = [...deviceIds, ...doors, BENCH_INTEGRATION_ID];
+  const innerDoors = innerDoorIds(BENCH_INNER_DOORS);
+  const pillboxes = pillboxIds(BENCH_PILLBOXES);
+  const owners = [...deviceIds, ...doors, ...innerDoors, ...pillboxes, BENCH_INTEGRATION_ID];
   const credentials = new Map<string, DeviceCredential>();
   // Two at a time: the machine has two cores and each CLI run is mostly Node start-up.
   let next = 0;
@@ -88,7 +104,16 @@ export async function prepareHubTemplate(root: string, count: number): Promise<H
       }
     }),
   );
-  return { dataDir, deviceIds, doorIds: doors, integrationId: BENCH_INTEGRATION_ID, credentials };
+  return {
+    dataDir,
+    deviceIds,
+    doorIds: doors,
+    innerDoorIds: innerDoors,
+    pillboxIds: pillboxes,
+    owner: { email: BENCH_OWNER_EMAIL, token: issued.token },
+    integrationId: BENCH_INTEGRATION_ID,
+    credentials,
+  };
 }
 
 export interface RunningHub {
@@ -123,13 +148,17 @@ export async function startHub(options: {
   template: HubTemplate;
   nodeFlags: readonly string[];
   cleanup: Cleanup;
+  /** Top-level config sections added to the benchmark's own (the alert phase's `push`). */
+  config?: Record<string, unknown>;
+  /** More environment for the hub process (the alert phase's NODE_EXTRA_CA_CERTS). */
+  env?: Record<string, string>;
 }): Promise<RunningHub> {
   const { name, root } = options;
   const dataDir = path.join(root, `hub-${name}`);
   mkdirSync(dataDir, { recursive: true });
   cpSync(options.template.dataDir, dataDir, { recursive: true });
-  const configFile = path.join(root, 'hub-config.json');
-  writeFileSync(configFile, JSON.stringify(hubConfig));
+  const configFile = path.join(root, `hub-${name}-config.json`);
+  writeFileSync(configFile, JSON.stringify({ ...hubConfig, ...options.config }));
   const [mqttPort, httpPort] = [await freePort(), await freePort()];
   const logFile = path.join(root, `hub-${name}.log`);
   const logFd = openSync(logFile, 'a');
@@ -144,6 +173,7 @@ export async function startHub(options: {
       HOMEWARD_MQTT_PORT: String(mqttPort),
       HOMEWARD_HOST: '127.0.0.1',
       HOMEWARD_CONFIG: configFile,
+      ...options.env,
     }),
     stdio: ['ignore', logFd, logFd],
   });

@@ -15,6 +15,8 @@ export interface ClientSpec {
 export interface Publisher {
   client: MqttClient;
   topic: string;
+  /** The message body for a sequence number; a tracker fix (trackerPayload) unless given. */
+  payload?: (sequence: number) => Buffer;
 }
 
 /**
@@ -182,7 +184,7 @@ export function burst(publishers: readonly Publisher[], messages: number, window
         started[index] = (started[index] as number) + 1;
         outstanding[index] = (outstanding[index] as number) + 1;
         if (firstPublishAt === 0) firstPublishAt = performance.now();
-        publisher.client.publish(publisher.topic, trackerPayload(firstSequence + sequence), { qos: 1 }, (error) => {
+        publisher.client.publish(publisher.topic, (publisher.payload ?? trackerPayload)(firstSequence + sequence), { qos: 1 }, (error) => {
           outstanding[index] = (outstanding[index] as number) - 1;
           if (error) failed++;
           else {
@@ -253,7 +255,7 @@ export function steady(publishers: readonly Publisher[], ratePerSecond: number, 
       while (sent < due) {
         const publisher = publishers[sent % publishers.length] as Publisher;
         const publishedAt = performance.now();
-        publisher.client.publish(publisher.topic, trackerPayload(firstSequence + sent), { qos: 1 }, (error) => {
+        publisher.client.publish(publisher.topic, (publisher.payload ?? trackerPayload)(firstSequence + sent), { qos: 1 }, (error) => {
           if (error) failed++;
           else {
             acked++;

@@ -45,3 +45,22 @@ export function getText(port: number, path: string, withinMs = 5000): Promise<st
     request.once('error', reject);
   });
 }
+
+/** POST a JSON body to http://127.0.0.1:`port``path`; resolves with any status and the body as text. */
+export function postJson(port: number, path: string, body: unknown, headers: Record<string, string> = {}, withinMs = 5000): Promise<{ status: number; body: string }> {
+  const payload = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      { host: '127.0.0.1', port, path, method: 'POST', agent: false, timeout: withinMs, headers: { ...headers, 'content-type': 'application/json', 'content-length': payload.length } },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+      },
+    );
+    request.once('timeout', () => request.destroy(new Error(`POST ${path}: no answer within ${withinMs} ms`)));
+    request.once('error', reject);
+    request.end(payload);
+  });
+}

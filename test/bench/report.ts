@@ -2,9 +2,10 @@ import { writeFileSync } from 'node:fs';
 
 /**
  * The benchmark's output: one table a person reads (figure, measured, target, verdict) and the same
- * rows plus the raw measurements as JSON for a script or a later comparison.
+ * rows plus the raw measurements as JSON for a script or a later comparison. A row with a target is
+ * 'met' or 'NOT MET' (an error counts as not met); a row without one is 'info'.
  */
-export type Verdict = 'pass' | 'FAIL' | 'info' | 'error';
+export type Verdict = 'met' | 'NOT MET' | 'info' | 'error';
 
 export interface ReportRow {
   figure: string;
@@ -14,12 +15,26 @@ export interface ReportRow {
   /** The number behind `measured`, for scripts. */
   value?: number;
   unit?: string;
+  /** The budget behind `target`, in `unit`, for scripts (budget rows only). */
+  limit?: { max?: number; min?: number };
+}
+
+/** A row as the JSON report holds it: with `met` true, false, or null for a row that has no target. */
+export type JsonRow = ReportRow & { met: boolean | null };
+
+export function jsonRows(rows: readonly ReportRow[]): JsonRow[] {
+  return rows.map((row) => ({ ...row, met: row.verdict === 'info' ? null : row.verdict === 'met' }));
+}
+
+/** A correctness check (rows = PUBACKs, alerts = openings): met or not, no number to budget. */
+export function checkRow(figure: string, measured: string, target: string, ok: boolean, value?: number, unit?: string): ReportRow {
+  return { figure, measured, target, verdict: ok ? 'met' : 'NOT MET', ...(value !== undefined ? { value } : {}), ...(unit !== undefined ? { unit } : {}) };
 }
 
 export function budgetRow(figure: string, value: number | undefined, unit: string, format: (value: number) => string, limit: { max?: number; min?: number }, target: string): ReportRow {
-  if (value === undefined || Number.isNaN(value)) return { figure, measured: 'not measured', target, verdict: 'error', unit };
+  if (value === undefined || Number.isNaN(value)) return { figure, measured: 'not measured', target, verdict: 'error', unit, limit };
   const ok = (limit.max === undefined || value <= limit.max) && (limit.min === undefined || value >= limit.min);
-  return { figure, measured: format(value), target, verdict: ok ? 'pass' : 'FAIL', value, unit };
+  return { figure, measured: format(value), target, verdict: ok ? 'met' : 'NOT MET', value, unit, limit };
 }
 
 export function infoRow(figure: string, measured: string, value?: number, unit?: string): ReportRow {
@@ -45,4 +60,16 @@ export function writeJsonReport(file: string, report: unknown): void {
 
 export const formatRate = (perSecond: number) => `${Math.round(perSecond).toLocaleString('en-GB')}/s`;
 export const formatMiB = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+export const formatMB = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+export const formatKiB = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 export const formatMs = (ms: number) => `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;
+
+/** The same rows as a Markdown table, for the README's "Performance" section. */
+export function formatMarkdown(rows: readonly ReportRow[]): string {
+  const cell = (text: string) => text.trim().replace(/\|/g, '\\|');
+  return [
+    '| Figure | Measured | Target | Verdict |',
+    '|---|---|---|---|',
+    ...rows.map((row) => `| ${cell(row.figure)} | ${cell(row.measured)} | ${cell(row.target)} | ${row.verdict === 'NOT MET' ? '**NOT MET**' : row.verdict} |`),
+  ].join('\n');
+}

@@ -1,33 +1,40 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureAlertLatency, type AlertLatencyOptions, type AlertLatencyResult } from './alert-latency.js';
 import { installCleanup, type Cleanup } from './cleanup.js';
+import { measureDashboardBytes, type DashboardBytes } from './dashboard-bytes.js';
 import { openHubLoad, type HubLoad } from './hub-ingest.js';
 import { assertBuilt, logTail, PI_NODE_FLAGS, prepareHubTemplate, startHub, type HubTemplate } from './hub-process.js';
 import { MOSQUITTO, startRelay, type Relay } from './mosquitto-relay.js';
 import { sleep } from './net-util.js';
 import { rssBytes } from './process-stats.js';
-import { errorRow, formatTable, writeJsonReport, type ReportRow } from './report.js';
+import { startPushEndpoint, type PushEndpoint } from './push-endpoint.js';
+import { ingestOtherKinds } from './reading-kinds.js';
+import { errorRow, formatMarkdown, formatTable, jsonRows, writeJsonReport, type ReportRow } from './report.js';
 import { measureStorage, type StorageResult } from './storage.js';
 import { summaryRows, type BenchResults, type HubRun } from './summary.js';
+import { measureTrackerYear } from './tracker-year.js';
 
 /**
- * `npm run bench` (issue 2): Mosquitto and the hub side by side in one run, on 127.0.0.1 only,
- * against the budgets in DESIGN.md. Not a test: a budget missed is reported, not asserted. The exit
- * code is non-zero only when the run itself broke or an acknowledged reading is not in the table.
+ * `npm run bench` (issue 2; issue 10 added the push endpoint, storage by kind, a year of one tracker
+ * and the dashboard's bytes): Mosquitto and the hub side by side in one run, on 127.0.0.1 only,
+ * against the budgets in DESIGN.md. Not a test: a budget missed is reported ('NOT MET'), not asserted.
+ * The exit code is non-zero only when the run itself broke, an acknowledged reading is not in its
+ * table, or a night door-opening did not reach the push endpoint exactly once.
  *
  * Mosquitto and hub bursts alternate round by round, so a neighbour's job slowing the machine for a
  * few seconds hits both sides rather than one; the table gives medians and every round.
  */
-const usage = `Usage: npm run bench -- [--messages N] [--rounds N] [--publishers N] [--window N] [--out FILE] [--skip-unflagged]
+const usage = `Usage: npm run bench -- [--messages N] [--rounds N] [--publishers N] [--window N] [--out FILE] [--markdown FILE] [--skip-unflagged]
   --messages N     QoS 1 messages per burst (default 100000)
   --rounds N       Mosquitto/hub burst pairs per hub configuration (default 3)
   --publishers N   publishing clients, one device each (default 50)
   --window N       unacknowledged publishes per client (default 20)
-  --out FILE       also write the table and raw figures as JSON
+  --out FILE       also write the table and raw figures as JSON (each row with its target and "met")
+  --markdown FILE  also write the table as Markdown, with the machine, for the README
   --skip-unflagged do not repeat the bursts on a hub without the Pi memory flags`;
 
 const progress = (line: string) => process.stderr.write(`· ${line}\n`);
@@ -60,6 +67,7 @@ async function runHub(options: {
   name: string;
   nodeFlags: readonly string[];
   withSteady: boolean;
+  /** Also publish door and pill-box readings and weigh every kind's table (issue 10, storage by kind). */
   withStorage: boolean;
   root: string;
   template: HubTemplate;
@@ -68,7 +76,7 @@ async function runHub(options: {
   settings: Settings;
 }): Promise<{ run: HubRun; storage: StorageResult | undefined }> {
   const { settings } = options;
-  const run: HubRun = { label: options.label, idleRssBytes: undefined, steady: undefined, bursts: [], relays: [], verification: undefined };
+  const run: HubRun = { label: options.label, idleRssBytes: undefined, steady: undefined, bursts: [], relays: [], verification: undefined, kinds: [] };
   const hub = await startHub({ name: options.name, root: options.root, template: options.template, nodeFlags: options.nodeFlags, cleanup: options.cleanup });
   let load: HubLoad | undefined;
   try {
@@ -93,6 +101,14 @@ async function runHub(options: {
       run.bursts.push(burst);
       progress(`  round ${round}: hub [${options.label}] ${Math.round(burst.ackedPerSecond)}/s`);
     }
+    if (options.withStorage) {
+      progress(`  [${options.label}] ${KIND_MESSAGES.toLocaleString('en-GB')} door readings, then as many pill-box readings`);
+      try {
+        run.kinds = await ingestOtherKinds(hub, options.template, KIND_MESSAGES, settings.window, settings.deadlineMs);
+      } catch (error) {
+        run.kindsError = (error as Error).message;
+      }
+    }
     // Counted while the hub still runs: every acknowledged reading must already be visible.
     run.verification = await load.verify();
   } finally {
@@ -107,18 +123,34 @@ async function runHub(options: {
 /** 400 night door-openings over 20 s on 10 doors (one per door every 500 ms) beside 500 readings/s. */
 const ALERT_PHASE: AlertLatencyOptions = { openings: 400, spanMs: 20_000, backgroundRate: 500 };
 
-/** The alert-latency phase on a hub of its own (Pi flags): a fresh database, no door state or alert from another phase. */
-async function runAlertHub(root: string, template: HubTemplate, cleanup: Cleanup): Promise<AlertLatencyResult> {
-  const hub = await startHub({ name: 'alert-latency', root, template, nodeFlags: PI_NODE_FLAGS, cleanup });
+/** Door readings, then pill-box readings, published into the Pi-flags hub for storage by kind. */
+const KIND_MESSAGES = 10_000;
+
+/**
+ * The alert-latency phase on a hub of its own (Pi flags): a fresh database, no door state or alert
+ * from another phase; the owner has subscribed a local push endpoint (push-endpoint.ts). The same hub
+ * then serves the dashboard for its first-load bytes.
+ */
+async function runAlertHub(root: string, template: HubTemplate, cleanup: Cleanup): Promise<{ alerts: AlertLatencyResult; dashboard: DashboardBytes | Error }> {
+  let endpoint: PushEndpoint | undefined;
+  let hub: Awaited<ReturnType<typeof startHub>> | undefined;
   let load: HubLoad | undefined;
   try {
+    endpoint = await startPushEndpoint(root);
+    hub = await startHub({ name: 'alert-latency', root, template, nodeFlags: PI_NODE_FLAGS, cleanup, config: endpoint.hubConfig, env: endpoint.hubEnv });
+    await endpoint.subscribe(hub, template.owner.token);
     await sleep(1000);
     load = await openHubLoad(hub, template);
-    return await measureAlertLatency(hub, template, load, ALERT_PHASE);
+    const alerts = await measureAlertLatency(hub, template, load, ALERT_PHASE, endpoint);
+    const dashboard = await measureDashboardBytes(hub.httpPort).catch((error: unknown) => error as Error);
+    return { alerts, dashboard };
   } finally {
     await load?.close();
-    const stopped = await hub.stop();
-    if (!stopped.cleanly) process.stderr.write(`!! hub [alert latency] did not stop cleanly (${stopped.code ?? stopped.signal}):\n${logTail(hub.logFile)}\n`);
+    if (hub !== undefined) {
+      const stopped = await hub.stop();
+      if (!stopped.cleanly) process.stderr.write(`!! hub [alert latency] did not stop cleanly (${stopped.code ?? stopped.signal}):\n${logTail(hub.logFile)}\n`);
+    }
+    await endpoint?.close();
   }
 }
 
@@ -130,6 +162,7 @@ async function main(): Promise<number> {
       publishers: { type: 'string' },
       window: { type: 'string' },
       out: { type: 'string' },
+      markdown: { type: 'string' },
       'skip-unflagged': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -176,7 +209,9 @@ async function main(): Promise<number> {
   let relay: Relay | undefined;
   try {
     progress(`${messages.toLocaleString('en-GB')} QoS 1 messages per burst, ${settings.rounds} rounds, ${publishers} publishers, ${settings.window} in flight each; temp dir ${root}`);
-    const template = await phase(`import a household of ${publishers} native trackers, exit doors and an integration and read their credentials (CLI)`, () => prepareHubTemplate(root, publishers));
+    const template = await phase(`import a household of ${publishers} native trackers, exit and inner doors, pill boxes and an integration, add its owner, read the credentials (CLI)`, () =>
+      prepareHubTemplate(root, publishers),
+    );
     if (template === undefined) return 1;
 
     const startups = await phase('start-up time ×3 (Pi flags)', async () => {
@@ -191,30 +226,39 @@ async function main(): Promise<number> {
 
     relay = await phase('start Mosquitto, 1 subscriber and 50 publishers', () => startRelay({ workDir: root, cleanup, deviceIds: template.deviceIds }));
 
-    const results: BenchResults = { messages, startups, hubs: [], storage: undefined, alerts: undefined };
-    const pi = await phase(`hub with ${PI_NODE_FLAGS.join(' ')}: idle, 1,000 readings/s, ${settings.rounds} rounds of bursts beside Mosquitto`, () =>
+    const results: BenchResults = { messages, startups, hubs: [], storage: undefined, alerts: undefined, trackerYear: undefined, dashboard: undefined };
+    const pi = await phase(`hub with ${PI_NODE_FLAGS.join(' ')}: idle, 1,000 readings/s, ${settings.rounds} rounds of bursts beside Mosquitto, door and pill-box readings`, () =>
       runHub({ label: 'Pi flags', name: 'pi-flags', nodeFlags: PI_NODE_FLAGS, withSteady: true, withStorage: true, root, template, relay, cleanup, settings }),
     );
     if (pi !== undefined) {
       results.hubs.push(pi.run);
       results.storage = pi.storage;
     }
-    results.alerts = await phase(
-      `hub with Pi flags: ${ALERT_PHASE.openings} night door-openings over ${ALERT_PHASE.spanMs / 1000} s → alerts on MQTT, ${ALERT_PHASE.backgroundRate} readings/s background`,
+    const alertHub = await phase(
+      `hub with Pi flags: ${ALERT_PHASE.openings} night door-openings over ${ALERT_PHASE.spanMs / 1000} s → alerts on MQTT and Web Push to a local endpoint, ${ALERT_PHASE.backgroundRate} readings/s background; then dashboard bytes`,
       () => runAlertHub(root, template, cleanup),
     );
+    results.alerts = alertHub?.alerts;
+    if (alertHub?.dashboard instanceof Error) errors.push(errorRow('dashboard first-load bytes', alertHub.dashboard.message));
+    else results.dashboard = alertHub?.dashboard;
     if (!values['skip-unflagged']) {
       const plain = await phase(`hub without memory flags: idle, ${settings.rounds} rounds of bursts beside Mosquitto`, () =>
         runHub({ label: 'no flags', name: 'no-flags', nodeFlags: [], withSteady: false, withStorage: false, root, template, relay, cleanup, settings }),
       );
       if (plain !== undefined) results.hubs.push(plain.run);
     }
+    // Last, with every hub stopped: a million inserts must not share the machine with a measured phase.
+    results.trackerYear = await phase('a year of one tracker: 1,051,200 fixes into SQLite through the readings repository, then the year query', async () =>
+      measureTrackerYear(root, template),
+    );
     raw.results = results;
 
     const { rows, mismatch, alertsMissing } = summaryRows(results);
     rows.push(...errors);
     const version = mosquittoVersion();
-    process.stdout.write(`\nHomeward benchmark — ${new Date().toISOString()}, ${os.cpus().length} cores, Node ${process.version}, mosquitto ${version}\n`);
+    const machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown CPU', node: process.version, mosquitto: version };
+    const heading = `Homeward benchmark — ${new Date().toISOString()}, ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, mosquitto ${machine.mosquitto}`;
+    process.stdout.write(`\n${heading}\n`);
     process.stdout.write(`${messages.toLocaleString('en-GB')} QoS 1 messages per burst × ${settings.rounds} rounds, ${publishers} publishers × ${settings.window} in flight, 127.0.0.1 only\n\n`);
     process.stdout.write(`${formatTable(rows)}\n\n`);
     process.stdout.write(
@@ -223,25 +267,29 @@ async function main(): Promise<number> {
     );
     if (mismatch) {
       process.stdout.write(
-        '\n!!!!!!!! MISMATCH: position_readings does not hold exactly the acknowledged readings (see the table).\n' +
+        '\n!!!!!!!! MISMATCH: a readings table does not hold exactly the acknowledged readings (see the table).\n' +
           '!!!!!!!! A refused reading is acknowledged and dropped by design; anything else is data loss. !!!!!!!!\n',
       );
     }
     if (alertsMissing) {
       process.stdout.write(
-        '\n!!!!!!!! MISMATCH: not every night door-opening got exactly one alert on MQTT (see the table).\n' +
-          '!!!!!!!! An alert that never reaches a subscriber is a night exit nobody hears about. !!!!!!!!\n',
+        '\n!!!!!!!! MISMATCH: not every night door-opening got exactly one alert on MQTT and one push request (see the table).\n' +
+          '!!!!!!!! An alert that never reaches a phone is a night exit nobody hears about. !!!!!!!!\n',
       );
     }
     if (values.out !== undefined) {
       writeJsonReport(values.out, {
         at: new Date().toISOString(),
-        machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, mosquitto: version },
+        machine,
         options: { ...settings, publishers },
-        rows,
+        rows: jsonRows(rows),
         raw,
       });
       process.stdout.write(`\nJSON written to ${values.out}\n`);
+    }
+    if (values.markdown !== undefined) {
+      writeFileSync(values.markdown, `${heading}\n\n${formatMarkdown(rows)}\n`);
+      process.stdout.write(`Markdown written to ${values.markdown}\n`);
     }
     return mismatch || alertsMissing || errors.length > 0 ? 1 : 0;
   } finally {

@@ -22,7 +22,7 @@ let logLines: Array<{ level: string; msg: string | undefined }>;
 let commits: CommitResult[];
 let commit: GroupCommit;
 
-function createCommit(): GroupCommit {
+function createCommit(onFailed?: (error: Error, publishes: number) => void): GroupCommit {
   return createGroupCommit({
     store,
     // A long window: the tests flush by hand, so no timer ever decides what is in a batch.
@@ -32,6 +32,7 @@ function createCommit(): GroupCommit {
     log: recordingLogger((level, msg) => logLines.push({ level, msg })),
     deviceNum: (id) => nums.get(id),
     onCommitted: (result) => commits.push(result),
+    ...(onFailed === undefined ? {} : { onFailed }),
   });
 }
 
@@ -211,6 +212,20 @@ describe('group commit', () => {
       // The devices resend; this time the commit succeeds.
       expect(deliver({ readings: [door(true, clock.now(), false, 80)] })).toEqual([null]);
       expect(frontDoorState()).toMatchObject({ doorOpen: true, battery: 80 });
+    });
+
+    it('is handed to onFailed, with the number of publishes it fails, instead of a log line per batch (issue 10)', () => {
+      const failed: Array<{ code: unknown; publishes: number }> = [];
+      commit = createCommit((error, publishes) => failed.push({ code: (error as { code?: unknown }).code, publishes }));
+      db.pragma('query_only = ON');
+      for (let round = 0; round < 3; round++) {
+        const answers = deliver({ readings: [door(true, T + round, false)] }, { readings: [fix(T + round)] });
+        expect(answers.every((a) => a instanceof Error)).toBe(true);
+      }
+      db.pragma('query_only = OFF');
+      expect(failed).toEqual([1, 2, 3].map(() => ({ code: 'SQLITE_READONLY', publishes: 2 })));
+      expect(logLines).toEqual([]);
+      expect(commits).toEqual([]);
     });
 
     it('(a statement fails halfway) rolls back what the batch had already written', () => {

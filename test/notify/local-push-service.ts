@@ -53,6 +53,8 @@ export type Answer = { status: number; headers?: Record<string, string> } | 'no-
 export interface LocalPushService {
   origin: string;
   agent: https.Agent;
+  /** The service's certificate (PEM), for a hub in another process to trust (NODE_EXTRA_CA_CERTS). */
+  cert: string;
   requests: PushRequest[];
   /** A new subscribing browser: its own endpoint, key pair and auth secret. */
   browser(): TestBrowser;
@@ -142,6 +144,7 @@ export async function startLocalPushService(): Promise<LocalPushService> {
   return {
     origin,
     agent,
+    cert,
     requests,
     browser() {
       const id = randomBytes(8).toString('hex');

@@ -66,11 +66,15 @@ export interface HubProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Runs the built hub (`node dist/src/main.js`) as a separate process, as `npm start` does. */
-export function spawnHub(env: Record<string, string>, args: string[] = []): HubProcess {
-  const child = spawn(process.execPath, [mainScript, ...args], {
+/**
+ * Runs the built hub (`node dist/src/main.js`) as a separate process, as `npm start` does.
+ * `options.nodeArgs` go to node before the script; `options.ipc` opens an IPC channel (`child.send`),
+ * which the fault suite's heap probe answers on (test/support/heap-probe.ts).
+ */
+export function spawnHub(env: Record<string, string>, args: string[] = [], options: { nodeArgs?: string[]; ipc?: boolean } = {}): HubProcess {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), mainScript, ...args], {
     env: { ...process.env, HOMEWARD_HOST: '127.0.0.1', HOMEWARD_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: options.ipc === true ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

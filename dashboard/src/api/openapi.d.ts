@@ -4022,7 +4022,7 @@ export interface paths {
             parameters: {
                 query: {
                     status: "open" | "resolved" | "all";
-                    type?: "night-exit" | "door-open-too-long" | "left-safe-zone" | "tracker-silent" | "missed-dose" | "double-dose" | "sensor-silent" | "low-battery" | "inactivity";
+                    type?: "night-exit" | "door-open-too-long" | "left-safe-zone" | "tracker-silent" | "missed-dose" | "double-dose" | "sensor-silent" | "low-battery" | "inactivity" | "hub-storage-low";
                     /** @description Items per page (1 to 200) */
                     limit: number;
                     /** @description nextBefore from the previous page */
@@ -4043,7 +4043,7 @@ export interface paths {
                         "application/json": {
                             alerts: {
                                 id: string;
-                                type: "night-exit" | "door-open-too-long" | "left-safe-zone" | "tracker-silent" | "missed-dose" | "double-dose" | "sensor-silent" | "low-battery" | "inactivity";
+                                type: "night-exit" | "door-open-too-long" | "left-safe-zone" | "tracker-silent" | "missed-dose" | "double-dose" | "sensor-silent" | "low-battery" | "inactivity" | "hub-storage-low";
                                 severity: string;
                                 /** @description open or resolved */
                                 status: string;
@@ -4147,7 +4147,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            type: "night-exit" | "door-open-too-long" | "left-safe-zone" | "tracker-silent" | "missed-dose" | "double-dose" | "sensor-silent" | "low-battery" | "inactivity";
+                            type: "night-exit" | "door-open-too-long" | "left-safe-zone" | "tracker-silent" | "missed-dose" | "double-dose" | "sensor-silent" | "low-battery" | "inactivity" | "hub-storage-low";
                             severity: string;
                             /** @description open or resolved */
                             status: string;
@@ -4282,7 +4282,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            type: "night-exit" | "door-open-too-long" | "left-safe-zone" | "tracker-silent" | "missed-dose" | "double-dose" | "sensor-silent" | "low-battery" | "inactivity";
+                            type: "night-exit" | "door-open-too-long" | "left-safe-zone" | "tracker-silent" | "missed-dose" | "double-dose" | "sensor-silent" | "low-battery" | "inactivity" | "hub-storage-low";
                             severity: string;
                             /** @description open or resolved */
                             status: string;
@@ -4430,7 +4430,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            type: "night-exit" | "door-open-too-long" | "left-safe-zone" | "tracker-silent" | "missed-dose" | "double-dose" | "sensor-silent" | "low-battery" | "inactivity";
+                            type: "night-exit" | "door-open-too-long" | "left-safe-zone" | "tracker-silent" | "missed-dose" | "double-dose" | "sensor-silent" | "low-battery" | "inactivity" | "hub-storage-low";
                             severity: string;
                             /** @description open or resolved */
                             status: string;
@@ -4552,7 +4552,7 @@ export interface paths {
             parameters: {
                 query: {
                     status: "open" | "resolved" | "all";
-                    type?: "sensor-silent" | "low-battery";
+                    type?: "sensor-silent" | "low-battery" | "hub-storage-low";
                     /** @description Items per page (1 to 200) */
                     limit: number;
                     /** @description nextBefore from the previous page */
@@ -4573,7 +4573,7 @@ export interface paths {
                         "application/json": {
                             alerts: {
                                 id: string;
-                                type: "night-exit" | "door-open-too-long" | "left-safe-zone" | "tracker-silent" | "missed-dose" | "double-dose" | "sensor-silent" | "low-battery" | "inactivity";
+                                type: "night-exit" | "door-open-too-long" | "left-safe-zone" | "tracker-silent" | "missed-dose" | "double-dose" | "sensor-silent" | "low-battery" | "inactivity" | "hub-storage-low";
                                 severity: string;
                                 /** @description open or resolved */
                                 status: string;
@@ -4824,7 +4824,7 @@ export interface paths {
                             };
                             alerts: {
                                 id: string;
-                                type: "night-exit" | "door-open-too-long" | "left-safe-zone" | "tracker-silent" | "missed-dose" | "double-dose" | "sensor-silent" | "low-battery" | "inactivity";
+                                type: "night-exit" | "door-open-too-long" | "left-safe-zone" | "tracker-silent" | "missed-dose" | "double-dose" | "sensor-silent" | "low-battery" | "inactivity" | "hub-storage-low";
                                 severity: string;
                                 /** @description open or resolved */
                                 status: string;
@@ -6149,7 +6149,7 @@ export interface paths {
                                 /** Format: date-time */
                                 at: string;
                                 alertId: string;
-                                alertType: "night-exit" | "door-open-too-long" | "left-safe-zone" | "tracker-silent" | "missed-dose" | "double-dose" | "sensor-silent" | "low-battery" | "inactivity";
+                                alertType: "night-exit" | "door-open-too-long" | "left-safe-zone" | "tracker-silent" | "missed-dose" | "double-dose" | "sensor-silent" | "low-battery" | "inactivity" | "hub-storage-low";
                                 alertTitle: string;
                                 member: {
                                     id: number;
@@ -7753,6 +7753,11 @@ export interface paths {
                                      * @default true
                                      */
                                     inactivity: boolean;
+                                    /**
+                                     * @description be notified of hub-storage-low alerts
+                                     * @default true
+                                     */
+                                    "hub-storage-low": boolean;
                                 };
                                 /** @default {} */
                                 severities: {
@@ -7907,6 +7912,11 @@ export interface paths {
                              * @default true
                              */
                             inactivity: boolean;
+                            /**
+                             * @description be notified of hub-storage-low alerts
+                             * @default true
+                             */
+                            "hub-storage-low": boolean;
                         };
                         /** @default {} */
                         severities: {
@@ -8023,6 +8033,11 @@ export interface paths {
                                      * @default true
                                      */
                                     inactivity: boolean;
+                                    /**
+                                     * @description be notified of hub-storage-low alerts
+                                     * @default true
+                                     */
+                                    "hub-storage-low": boolean;
                                 };
                                 /** @default {} */
                                 severities: {
@@ -8219,6 +8234,11 @@ export interface paths {
                                      * @default true
                                      */
                                     inactivity: boolean;
+                                    /**
+                                     * @description be notified of hub-storage-low alerts
+                                     * @default true
+                                     */
+                                    "hub-storage-low": boolean;
                                 };
                                 /** @default {} */
                                 severities: {
@@ -8454,6 +8474,11 @@ export interface paths {
                                      * @default true
                                      */
                                     inactivity: boolean;
+                                    /**
+                                     * @description be notified of hub-storage-low alerts
+                                     * @default true
+                                     */
+                                    "hub-storage-low": boolean;
                                 };
                                 /** @default {} */
                                 severities: {

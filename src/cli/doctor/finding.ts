@@ -52,15 +52,8 @@ export function combineParts(name: string, parts: FindingPart | FindingPart[]): 
   };
 }
 
-const MB = 1024 * 1024;
-const GB = 1024 * MB;
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= GB) return `${(bytes / GB).toFixed(1)} GB`;
-  if (bytes >= MB) return `${(bytes / MB).toFixed(bytes >= 10 * MB ? 0 : 1)} MB`;
-  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
-  return `${bytes} bytes`;
-}
+// Shared with the hub's storage watch (issue 10), so it lives in core.
+export { formatBytes } from '../../core/byte-size.js';
 
 /** "40 s", "12 min", "27 h", "3 days": how long ago, as a person says it. */
 export function formatAge(ms: number): string {

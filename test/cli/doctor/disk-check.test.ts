@@ -1,12 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { diskCheck } from '../../../src/cli/doctor/disk-check.js';
 import type { StatfsReading } from '../../../src/cli/doctor/context.js';
 import { openHome } from '../../../src/hub.js';
 import { testHousehold } from '../../support/households.js';
+import { canMountTmpfs, mountTmpfs } from '../../support/tmpfs.js';
 import { doctorConfig, runCheck } from './doctor-support.js';
 
 /**
@@ -18,14 +17,6 @@ import { doctorConfig, runCheck } from './doctor-support.js';
 const MB = 1024 * 1024;
 const GB = 1024 * MB;
 const reading = (free: number, total: number): StatfsReading => ({ bavail: free / 4096, bsize: 4096, blocks: total / 4096 });
-
-const canMountTmpfs = (() => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'homeward-tmpfs-probe-'));
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1M', 'tmpfs', dir]).status === 0;
-  if (mounted) spawnSync('umount', [dir]);
-  rmSync(dir, { recursive: true, force: true });
-  return mounted;
-})();
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -90,14 +81,9 @@ describe('disk check', () => {
 
   describe.skipIf(!canMountTmpfs)('on a real tmpfs of a given size', () => {
     function tmpfs(size: string): string {
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'homeward-tmpfs-'));
-      const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' });
-      if (mount.status !== 0) throw new Error(`mount failed: ${mount.stderr}`);
-      cleanups.push(() => {
-        spawnSync('umount', [dir]);
-        rmSync(dir, { recursive: true, force: true });
-      });
-      return dir;
+      const mounted = mountTmpfs(size);
+      cleanups.push(() => mounted.unmount());
+      return mounted.dir;
     }
 
     it('a 1 MB file system is a problem, a 300 MB one a warning, a 2 GB one fine', async () => {

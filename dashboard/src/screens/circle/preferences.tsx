@@ -18,6 +18,7 @@ const ALERT_WORDS: Array<[AlertType, string]> = [
   ['double-dose', 'A dose may be taken twice'],
   ['sensor-silent', 'A sensor stops reporting'],
   ['low-battery', 'A sensor’s battery is low'],
+  ['hub-storage-low', 'The hub’s storage is nearly full'],
 ];
 
 const SEVERITY_WORDS: Array<[Severity, string]> = [
@@ -30,7 +31,7 @@ const SEVERITY_WORDS: Array<[Severity, string]> = [
 /** What I am told, when: alert kinds, quiet hours, the daily digest. */
 export function PreferencesForm(props: { preferences: Preferences; faultsOnly: boolean; onSaved: () => Promise<void> }) {
   // An installer is told only of sensor faults; the other choices would be about things they never see.
-  const alertWords = props.faultsOnly ? ALERT_WORDS.filter(([type]) => type === 'sensor-silent' || type === 'low-battery') : ALERT_WORDS;
+  const alertWords = props.faultsOnly ? ALERT_WORDS.filter(([type]) => type === 'sensor-silent' || type === 'low-battery' || type === 'hub-storage-low') : ALERT_WORDS;
   const severityWords = props.faultsOnly ? SEVERITY_WORDS.filter(([severity]) => severity === 'fault' || severity === 'notice') : SEVERITY_WORDS;
   const [draft, setDraft] = useState<Preferences>(props.preferences);
   const [quiet, setQuiet] = useState(props.preferences.quietHours ?? { start: '22:00', end: '07:00' });

@@ -96,6 +96,7 @@ function standingOf(alert: Alert) {
 const KINDS: Record<string, string> = {
   'sensor-silent': 'A sensor has gone quiet',
   'low-battery': 'A battery is low',
+  'hub-storage-low': 'The hub is running out of storage',
   'night-exit': 'A door opened at night',
   'door-open-too-long': 'A door was left open',
   'left-safe-zone': 'She left the safe zone',

@@ -23,7 +23,7 @@ export function FaultsCard() {
                       Since {dateTime(fault.raisedAt)} ({ago(fault.raisedAt)}){fault.deviceId ? ` · ${fault.deviceId}` : ''}
                     </span>
                   </div>
-                  <Pill tone="warn">{fault.type === 'low-battery' ? 'Low battery' : fault.type === 'sensor-silent' ? 'Silent' : fault.type}</Pill>
+                  <Pill tone="warn">{fault.type === 'low-battery' ? 'Low battery' : fault.type === 'sensor-silent' ? 'Silent' : fault.type === 'hub-storage-low' ? 'Storage' : fault.type}</Pill>
                 </li>
               ))}
             </ul>
