@@ -231,7 +231,6 @@ export function createBroker(deps: BrokerDeps) {
     socket.destroy();
   });
   let listeningTlsPort: number | undefined;
-  let listening = false;
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPacketBytes + 16 });
 
@@ -243,14 +242,13 @@ export function createBroker(deps: BrokerDeps) {
       await aedes.listen();
       const tcpPort = await listenOn(tcpServer, port, host);
       if (tlsServer !== undefined && deps.tls !== undefined) listeningTlsPort = await listenOn(tlsServer, deps.tls.port, host);
-      listening = true;
       return tcpPort;
     },
 
     tlsPort: (): number | undefined => listeningTlsPort,
 
     // The TCP listener itself, not a flag: a listener that closed (an error, stopAccepting) is not up.
-    connected: (): boolean => listening && tcpServer.listening,
+    connected: (): boolean => tcpServer.listening,
 
     /** Serves MQTT over WebSocket at /mqtt on an HTTP server (browsers, and phones behind proxies). */
     attachWebSocket(server: HttpServer): void {

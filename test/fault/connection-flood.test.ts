@@ -1,17 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPushSubscriptionService } from '../../src/circle/push-subscription-service.js';
 import { defaultConfig } from '../../src/config.js';
-import { systemClock } from '../../src/core/clock.js';
 import type { Household } from '../../src/core/household.js';
 import type { DeviceCredential } from '../../src/household/credentials.js';
 import { openHome } from '../../src/hub.js';
 import type { PushPayload } from '../../src/notify/web-push/push-payload.js';
-import { freePort, spawnHub, waitForPort, type HubProcess } from '../support/hub-process.js';
+import { startHubProcess } from '../support/faked-hub.js';
+import type { HubProcess } from '../support/hub-process.js';
+import { memberWithPhone, MEMBER_PASSWORD, pushingHubEnv } from '../support/pushing-hub.js';
 import { openDescriptors } from '../support/heap-probe.js';
 import { connectClient } from '../support/mqtt-clients.js';
 import { connectPacket, openRaw, type RawConnection } from '../support/raw-mqtt.js';
@@ -156,29 +156,13 @@ beforeAll(async () => {
   try {
     home.household.import(household());
     door = home.credentials.reveal('front-door')!;
-    const push = createPushSubscriptionService({ subscriptions: home.store.pushSubscriptions, audit: home.store.audit, clock: systemClock, transaction: home.store.transaction, allowInternalEndpoints: true });
-    await home.accounts.create({ email: 'olive@example.org', role: 'owner', password: 'kettle on the windowsill 7', name: 'Olive' });
-    const anna = await home.accounts.create({ email: 'anna@example.org', role: 'family', password: 'kettle on the windowsill 7', name: 'Anna' });
-    annasPhone = service.browser();
-    push.subscribe(anna.id, annasPhone.subscription, "Anna's phone");
+    await home.accounts.create({ email: 'olive@example.org', role: 'owner', password: MEMBER_PASSWORD, name: 'Olive' });
+    annasPhone = (await memberWithPhone(home, service, 'Anna', 'family')).phone;
   } finally {
     home.close();
   }
-  writeFileSync(path.join(scratch, 'push-ca.pem'), service.cert);
   // Nothing about connections here: the limits are the installed defaults.
-  writeFileSync(path.join(scratch, 'homeward.json'), JSON.stringify({ push: { allowPrivateEndpoints: true } }));
-  [mqttPort, httpPort] = [await freePort(), await freePort()];
-  hub = spawnHub({
-    HOMEWARD_DATA_DIR: dataDir,
-    HOMEWARD_MQTT_PORT: String(mqttPort),
-    HOMEWARD_HTTP_PORT: String(httpPort),
-    HOMEWARD_CONFIG: path.join(scratch, 'homeward.json'),
-    HOMEWARD_PUSH_CONTACT: 'mailto:olive@example.org',
-    HOMEWARD_LOG_LEVEL: 'warn',
-    NODE_EXTRA_CA_CERTS: path.join(scratch, 'push-ca.pem'),
-  });
-  await waitForPort(mqttPort);
-  await waitForPort(httpPort);
+  ({ process: hub, mqttPort, httpPort } = await startHubProcess({ ...pushingHubEnv(scratch, service), HOMEWARD_DATA_DIR: dataDir, HOMEWARD_LOG_LEVEL: 'warn' }));
 });
 
 afterAll(async () => {

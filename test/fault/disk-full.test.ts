@@ -4,14 +4,14 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPushSubscriptionService } from '../../src/circle/push-subscription-service.js';
 import { defaultConfig } from '../../src/config.js';
-import { systemClock } from '../../src/core/clock.js';
 import { openHome } from '../../src/hub.js';
 import type { PushPayload } from '../../src/notify/web-push/push-payload.js';
 import { startLocalPushService, type LocalPushService, type PushRequest, type TestBrowser } from '../notify/local-push-service.js';
-import { freePort, spawnHub, waitForPort, type HubProcess } from '../support/hub-process.js';
+import { startHubProcess } from '../support/faked-hub.js';
+import type { HubProcess } from '../support/hub-process.js';
 import { connectClient } from '../support/mqtt-clients.js';
+import { memberWithPhone, pushingHubEnv } from '../support/pushing-hub.js';
 import { canMountTmpfs, mountTmpfs, type Tmpfs } from '../support/tmpfs.js';
 
 /**
@@ -88,30 +88,11 @@ describe.skipIf(!canMountTmpfs)('a full disk under a running hub (issue 10)', ()
         devices: [{ id: 'mum-phone', name: "Margaret's phone", kind: 'tracker', source: 'native' }],
       });
       credential = home.credentials.reveal('mum-phone')!;
-      const push = createPushSubscriptionService({ subscriptions: home.store.pushSubscriptions, audit: home.store.audit, clock: systemClock, transaction: home.store.transaction, allowInternalEndpoints: true });
-      for (const [role, name] of [['owner', 'Olive'], ['installer', 'Ivan'], ['family', 'Anna']] as const) {
-        const user = await home.accounts.create({ email: `${name.toLowerCase()}@example.org`, role, password: 'kettle on the windowsill 7', name });
-        phones[role] = service.browser();
-        push.subscribe(user.id, phones[role].subscription, `${name}'s phone`);
-      }
+      for (const [role, name] of [['owner', 'Olive'], ['installer', 'Ivan'], ['family', 'Anna']] as const) phones[role] = (await memberWithPhone(home, service, name, role)).phone;
     } finally {
       home.close();
     }
-    writeFileSync(path.join(scratch, 'push-ca.pem'), service.cert);
-    writeFileSync(path.join(scratch, 'homeward.json'), JSON.stringify({ diskSpace: DISK_SPACE, push: { allowPrivateEndpoints: true } }));
-    [httpPort, mqttPort] = [await freePort(), await freePort()];
-    hub = spawnHub({
-      HOMEWARD_DATA_DIR: disk.dir,
-      HOMEWARD_HTTP_PORT: String(httpPort),
-      HOMEWARD_MQTT_PORT: String(mqttPort),
-      HOMEWARD_CONFIG: path.join(scratch, 'homeward.json'),
-      HOMEWARD_PUSH_CONTACT: 'mailto:olive@example.org',
-      HOMEWARD_LOG_LEVEL: 'info',
-      // The hub trusts the local push service's certificate, and only that one more.
-      NODE_EXTRA_CA_CERTS: path.join(scratch, 'push-ca.pem'),
-    });
-    await waitForPort(mqttPort);
-    await waitForPort(httpPort);
+    ({ process: hub, mqttPort, httpPort } = await startHubProcess({ ...pushingHubEnv(scratch, service, { diskSpace: DISK_SPACE }), HOMEWARD_DATA_DIR: disk.dir, HOMEWARD_LOG_LEVEL: 'info' }));
   });
 
   afterAll(async () => {

@@ -1,17 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createPushSubscriptionService } from '../../src/circle/push-subscription-service.js';
 import { defaultConfig } from '../../src/config.js';
-import { systemClock } from '../../src/core/clock.js';
 import type { Household } from '../../src/core/household.js';
 import { openHome } from '../../src/hub.js';
 import type { PushPayload } from '../../src/notify/web-push/push-payload.js';
 import { startLocalPushService, type LocalPushService, type TestBrowser } from '../notify/local-push-service.js';
 import { fakeClock } from '../support/fake-clock-process.js';
 import { connectDevice, homeWith, startHubProcess, type RunningHub } from '../support/faked-hub.js';
+import { memberWithPhone, pushingHubEnv } from '../support/pushing-hub.js';
 import { evaluatedPast, evaluatedUpTo, storedAlerts, until, watchDeadline } from '../support/rule-watch.js';
 
 /**
@@ -80,11 +79,8 @@ describe('restart mid-escalation (issue 10)', () => {
     dirs.push(dataDir, scratch);
     const home = openHome({ ...defaultConfig(), dataDir });
     try {
-      const push = createPushSubscriptionService({ subscriptions: home.store.pushSubscriptions, audit: home.store.audit, clock: systemClock, transaction: home.store.transaction, allowInternalEndpoints: true });
       for (const [name, role] of [['Olive', 'owner'], ['Anna', 'family'], ['Ben', 'family']] as const) {
-        ids[name] = (await home.accounts.create({ email: `${name.toLowerCase()}@example.org`, role, password: 'kettle on the windowsill 7', name })).id;
-        phones[name] = service.browser();
-        push.subscribe(ids[name], phones[name].subscription, `${name}'s phone`);
+        ({ id: ids[name], phone: phones[name] } = await memberWithPhone(home, service, name, role));
       }
       const everyDay = 'mon,tue,wed,thu,fri,sat,sun';
       home.store.rota.insertShift({ userId: ids.Anna, days: everyDay, start: '00:00', end: '00:00', tier: 1 });
@@ -92,8 +88,6 @@ describe('restart mid-escalation (issue 10)', () => {
     } finally {
       home.close();
     }
-    writeFileSync(path.join(scratch, 'push-ca.pem'), service.cert);
-    writeFileSync(path.join(scratch, 'homeward.json'), JSON.stringify({ push: { allowPrivateEndpoints: true } }));
   });
 
   afterAll(async () => {
@@ -130,10 +124,8 @@ describe('restart mid-escalation (issue 10)', () => {
     const clock = fakeClock(scratch, new Date().toISOString());
     const env = {
       ...clock.env,
+      ...pushingHubEnv(scratch, service),
       HOMEWARD_DATA_DIR: dataDir,
-      HOMEWARD_CONFIG: path.join(scratch, 'homeward.json'),
-      HOMEWARD_PUSH_CONTACT: 'mailto:olive@example.org',
-      NODE_EXTRA_CA_CERTS: path.join(scratch, 'push-ca.pem'),
     };
     const { mqttPort } = await start(env);
     const frontDoor = await connectDevice(dataDir, mqttPort, 'front-door');
