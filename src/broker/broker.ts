@@ -143,7 +143,8 @@ export function createBroker(deps: BrokerDeps) {
         return done(null);
       }
 
-      ingest.acceptMqtt(subject, { topic, payload: toBuffer(packet.payload), retain: packet.retain }, packet.dup === true, (error, answer) => {
+      const sender = packet.qos > 0 && typeof packet.messageId === 'number' ? { clientId: client.id, packetId: packet.messageId } : undefined;
+      ingest.acceptMqtt(subject, { topic, payload: toBuffer(packet.payload), retain: packet.retain }, sender, (error, answer) => {
         // A failed commit closes the connection without a PUBACK: the device keeps the message and resends it.
         if (error) return done(error);
         if (!answer.accepted) dropped.add(packet);

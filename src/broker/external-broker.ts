@@ -248,7 +248,9 @@ export function createExternalBroker(deps: ExternalBrokerDeps): MessageBroker {
       ingest.refuse(subject, topic, 'retained', 'retained publishes from devices are refused');
       return callback();
     }
-    ingest.acceptMqtt(subject, { topic, payload, retain: packet.retain }, packet.dup, (error) => {
+    // The broker resends to the hub's session under the packet id it first used, if our PUBACK was lost.
+    const sender = atLeastOnce && typeof packet.messageId === 'number' ? { clientId: deps.clientId, packetId: packet.messageId } : undefined;
+    ingest.acceptMqtt(subject, { topic, payload, retain: packet.retain }, sender, (error) => {
       if (!atLeastOnce) return;
       if (error) {
         if (failedConnection !== on) log.error({ err: error, topic }, 'commit failed: not acknowledged to the external broker, which will send it again');

@@ -5,6 +5,7 @@ import { isStoredReading } from '../store/readings-repo.js';
 import type { Store } from '../store/store.js';
 import { applyReading } from './device-state.js';
 import { screenFix, type GpsHygieneOptions } from './gps-hygiene.js';
+import { RESEND_WINDOW_MS, type MqttDelivery } from './mqtt-delivery.js';
 
 /**
  * Group commit (DESIGN.md principle 2): publishes arriving within `windowMs` share one SQLite
@@ -15,8 +16,8 @@ import { screenFix, type GpsHygieneOptions } from './gps-hygiene.js';
 export interface PendingReadings {
   readings: readonly Reading[];
   receivedAt: number;
-  /** The MQTT DUP flag: this may repeat a message committed before a crash. */
-  redelivery: boolean;
+  /** Which MQTT publish this is (QoS 1 and 2): how a resend after a crash is known (mqtt-delivery.ts). */
+  delivery?: MqttDelivery;
   done: (error: Error | null) => void;
 }
 
@@ -27,8 +28,8 @@ export interface CommitResult {
   screenedOut: Array<{ deviceId: string; reason: string; detail: string }>;
 }
 
-/** How far back a redelivered message without its own timestamp is compared (see readings repo). */
-const REDELIVERY_WINDOW_MS = 10 * 60_000;
+/** How often publishes older than the resend window are forgotten. */
+const PRUNE_DELIVERIES_EVERY_MS = 10 * 60_000;
 /** A batch this large is committed at once rather than waiting for the window. */
 const MAX_BATCH = 2000;
 
@@ -50,6 +51,13 @@ export function createGroupCommit(options: {
   const states = store.deviceState.loadAll();
   let pending: PendingReadings[] = [];
   let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  let prunedAt = Number.NEGATIVE_INFINITY;
+
+  /** The publish is the resend of one committed before a crash: its PUBACK was lost, not its readings. */
+  function isResend(delivery: MqttDelivery, now: number): boolean {
+    const last = store.mqttDeliveries.find(delivery.client, delivery.packetId);
+    return last !== undefined && last.digest === delivery.digest && Math.abs(now - last.at) <= RESEND_WINDOW_MS;
+  }
 
   function schedule(): void {
     if (timer !== undefined) return;
@@ -73,6 +81,15 @@ export function createGroupCommit(options: {
     try {
       store.transaction(() => {
         for (const item of batch) {
+          // Readings with their own time are told apart by it; only receipt-time ones need the packet id.
+          const delivery = item.readings.some((r) => isStoredReading(r) && !r.atFromDevice) ? item.delivery : undefined;
+          if (delivery !== undefined) {
+            if (isResend(delivery, now)) {
+              result.duplicates += item.readings.filter(isStoredReading).length;
+              continue;
+            }
+            store.mqttDeliveries.record(delivery.client, delivery.packetId, delivery.digest, now);
+          }
           for (const original of item.readings) {
             const num = options.deviceNum(original.deviceId);
             if (num === undefined) continue;
@@ -88,10 +105,6 @@ export function createGroupCommit(options: {
               }
             }
             if (isStoredReading(reading)) {
-              if (item.redelivery && !reading.atFromDevice && store.readings.repeatsLatest(num, reading, REDELIVERY_WINDOW_MS)) {
-                result.duplicates++;
-                continue;
-              }
               const outcome = store.readings.insert(num, reading);
               if (!outcome.stored) {
                 result.duplicates++;
@@ -107,6 +120,10 @@ export function createGroupCommit(options: {
           }
         }
         for (const state of touched.values()) store.deviceState.save(state);
+        if (now - prunedAt >= PRUNE_DELIVERIES_EVERY_MS || now < prunedAt) {
+          store.mqttDeliveries.pruneBefore(now - RESEND_WINDOW_MS);
+          prunedAt = now;
+        }
       });
     } catch (error) {
       if (options.onFailed !== undefined) options.onFailed(error as Error, batch.length);

@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger.js';
 import type { Counter, Histogram } from '../core/metrics.js';
 import { createBridgeHealth, type BridgeHealthSink } from './bridge-health.js';
 import type { GroupCommit } from './group-commit.js';
+import { mqttDelivery, type MqttDelivery } from './mqtt-delivery.js';
 
 /**
  * Ingest: topic → the subject's device source → decode → validate → group commit → event.
@@ -99,7 +100,7 @@ export function createIngestService(options: {
     subject: CredentialSubject,
     topic: string,
     outcome: DecodeOutcome | undefined,
-    redelivery: boolean,
+    delivery: MqttDelivery | undefined,
     receivedAt: number,
     done: (error: Error | null, answer: IngestAnswer) => void,
   ): void {
@@ -129,23 +130,30 @@ export function createIngestService(options: {
     commit.enqueue({
       readings,
       receivedAt,
-      redelivery,
+      ...(delivery === undefined ? {} : { delivery }),
       done: (error) => done(error, { accepted: true, stored: readings.length }),
     });
   }
 
   return {
-    /** An MQTT publish from an authenticated device or bridge. `done` runs after the commit. */
+    /**
+     * An MQTT publish from an authenticated device or bridge. `done` runs after the commit. `sender`
+     * (client id and packet id, for QoS 1 and 2) lets a resend after a crash be known (mqtt-delivery.ts).
+     */
     acceptMqtt(
       subject: CredentialSubject,
       message: MqttMessage,
-      redelivery: boolean,
+      sender: { clientId: string; packetId: number } | undefined,
       done: (error: Error | null, answer: IngestAnswer) => void,
     ): void {
       const source = sourceOf(subject);
       const receivedAt = clock.now();
       const outcome = decodeSafely(() => source?.decodeMqtt?.(subject, message, { receivedAt }));
-      settle(subject, message.topic, outcome, redelivery, receivedAt, done);
+      const delivery =
+        sender === undefined || outcome?.status !== 'readings'
+          ? undefined
+          : mqttDelivery(`${subject.type}:${subjectName(subject)}`, sender.clientId, sender.packetId, message.topic, message.payload);
+      settle(subject, message.topic, outcome, delivery, receivedAt, done);
     },
 
     /** An HTTP ingest request (OwnTracks HTTP, OsmAnd) from an authenticated device. */
@@ -154,7 +162,7 @@ export function createIngestService(options: {
       const receivedAt = clock.now();
       const outcome = decodeSafely(() => source?.decodeHttp?.(subject, request, { receivedAt }));
       return new Promise((resolve, reject) => {
-        settle(subject, path, outcome, false, receivedAt, (error, answer) => (error ? reject(error) : resolve(answer)));
+        settle(subject, path, outcome, undefined, receivedAt, (error, answer) => (error ? reject(error) : resolve(answer)));
       });
     },
 

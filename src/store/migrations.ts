@@ -370,4 +370,22 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX used_action_tokens_expiry ON used_action_tokens (expires_at);
     `,
   },
+  {
+    version: 8,
+    name: 'recent MQTT deliveries',
+    sql: `
+      -- Issue 10 (kill -9: none stored twice): a QoS 1 publish whose readings carry no time of their own,
+      -- committed just before a crash, comes again after the restart with the same packet id (mqtt.js
+      -- resends without even setting DUP). Its packet id and a digest of its topic and payload, written
+      -- in the same transaction as its readings, are how the resend is known (ingest/mqtt-delivery.ts).
+      -- client is the MQTT client id, qualified by the credential that logged in with it.
+      CREATE TABLE mqtt_deliveries (
+        client    TEXT    NOT NULL,
+        packet_id INTEGER NOT NULL,
+        digest    INTEGER NOT NULL,
+        at        INTEGER NOT NULL,
+        PRIMARY KEY (client, packet_id)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

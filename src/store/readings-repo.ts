@@ -12,12 +12,13 @@ const toE6 = (degrees: number) => Math.round(degrees * 1e6);
  *  - a reading whose time came from the device, equal to the stored one at that time, is the same
  *    message delivered again (QoS 1 redelivery) and is stored once;
  *  - any other collision is a distinct event and moves forward a millisecond until it fits.
+ * A resend of a reading stamped with its time of receipt is recognised before it gets here, by its
+ * MQTT packet id (ingest/mqtt-delivery.ts).
  */
 export function createReadingsRepo(db: Db) {
   const door = {
     insert: db.prepare<[number, number, number]>('INSERT OR IGNORE INTO door_readings (device, at, open) VALUES (?, ?, ?)'),
     at: db.prepare<[number, number], { open: number }>('SELECT open FROM door_readings WHERE device = ? AND at = ?'),
-    latest: db.prepare<[number], { at: number; open: number }>('SELECT at, open FROM door_readings WHERE device = ? ORDER BY at DESC LIMIT 1'),
   };
   const position = {
     insert: db.prepare<[number, number, number, number, number | null]>(
@@ -26,9 +27,6 @@ export function createReadingsRepo(db: Db) {
     at: db.prepare<[number, number], { lat_e6: number; lon_e6: number; accuracy_m: number | null }>(
       'SELECT lat_e6, lon_e6, accuracy_m FROM position_readings WHERE device = ? AND at = ?',
     ),
-    latest: db.prepare<[number], { at: number; lat_e6: number; lon_e6: number; accuracy_m: number | null }>(
-      'SELECT at, lat_e6, lon_e6, accuracy_m FROM position_readings WHERE device = ? ORDER BY at DESC LIMIT 1',
-    ),
   };
   const pillbox = {
     insert: db.prepare<[number, number, number, number]>(
@@ -36,9 +34,6 @@ export function createReadingsRepo(db: Db) {
     ),
     at: db.prepare<[number, number], { compartment: number; open: number }>(
       'SELECT compartment, open FROM pillbox_readings WHERE device = ? AND at = ?',
-    ),
-    latest: db.prepare<[number], { at: number; compartment: number; open: number }>(
-      'SELECT at, compartment, open FROM pillbox_readings WHERE device = ? ORDER BY at DESC LIMIT 1',
     ),
   };
   const history = {
@@ -134,39 +129,6 @@ export function createReadingsRepo(db: Db) {
         // Check every slot probed: a redelivery of a reading that was itself moved on must match where it landed.
         if (reading.atFromDevice && sameAsStored(num, reading, at)) return { stored: false };
         at++;
-      }
-    },
-
-    /**
-     * Whether `reading` repeats the device's latest stored reading of its kind within `withinMs`: how a
-     * QoS 1 retransmission (DUP flag) of a message without its own timestamp is recognised after a
-     * restart, when the first delivery was committed but its PUBACK never left.
-     */
-    repeatsLatest(num: number, reading: StoredReading, withinMs: number): boolean {
-      switch (reading.kind) {
-        case 'door': {
-          const row = door.latest.get(num);
-          return row !== undefined && reading.at - row.at <= withinMs && row.open === Number(reading.open);
-        }
-        case 'position': {
-          const row = position.latest.get(num);
-          return (
-            row !== undefined &&
-            reading.at - row.at <= withinMs &&
-            row.lat_e6 === toE6(reading.lat) &&
-            row.lon_e6 === toE6(reading.lon) &&
-            row.accuracy_m === accuracy(reading)
-          );
-        }
-        case 'pillbox': {
-          const row = pillbox.latest.get(num);
-          return (
-            row !== undefined &&
-            reading.at - row.at <= withinMs &&
-            row.compartment === reading.compartment &&
-            row.open === Number(reading.open)
-          );
-        }
       }
     },
 

@@ -21,6 +21,7 @@ import { createRotaRepo } from './rota-repo.js';
 import { createPushSubscriptionsRepo } from './push-subscriptions-repo.js';
 import { createSettingsRepo } from './settings-repo.js';
 import { createUsedActionTokensRepo } from './used-action-tokens-repo.js';
+import { createMqttDeliveriesRepo } from './mqtt-deliveries-repo.js';
 
 /** Every repository over one open database: what the hub hands to the modules that need storage. */
 export function createStore(db: Db) {
@@ -48,6 +49,7 @@ export function createStore(db: Db) {
     pushSubscriptions: createPushSubscriptionsRepo(db),
     settings: createSettingsRepo(db),
     usedActionTokens: createUsedActionTokensRepo(db),
+    mqttDeliveries: createMqttDeliveriesRepo(db),
     /** Runs `work` in one IMMEDIATE transaction (writers queue behind each other instead of failing). */
     transaction<T>(work: () => T): T {
       return db.transaction(work).immediate();

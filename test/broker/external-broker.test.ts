@@ -18,6 +18,7 @@ import { freePort, spawnHub, waitForPort } from '../support/hub-process.js';
 import { connectClient } from '../support/mqtt-clients.js';
 import { householdBrokerFiles, removeMosquitto, startMosquitto, type Mosquitto } from '../support/mosquitto.js';
 import { testHousehold } from '../support/households.js';
+import { startLossyRelay } from '../support/lossy-relay.js';
 import { testDataDir, testHubConfig } from '../support/test-hub.js';
 
 const run = promisify(execFile);
@@ -184,6 +185,33 @@ describe('the hub as a client of an external Mosquitto', () => {
     }
     await vi.waitFor(() => expect(countRows(dataDir, 'position_readings')).toBe(before + 1), { timeout: 10_000, interval: 20 });
     expect(hub.broker.connected()).toBe(true);
+  });
+
+  it('a reading committed whose PUBACK never reached Mosquitto comes again under the same packet id, and is stored once', async () => {
+    // Zigbee2MQTT sends no time of its own: the hall door's opening is stamped on receipt, so only the
+    // packet id Mosquitto resends it under tells the resend apart (ingest/mqtt-delivery.ts).
+    await hub.stop();
+    const relay = await startLossyRelay(mosquitto.port);
+    const direct = config.mqtt.url;
+    config.mqtt.url = direct!.replace(`:${mosquitto.port}`, `:${relay.port}`);
+    try {
+      hub = await startHub();
+      const before = countRows(dataDir, 'door_readings');
+      const duplicates = readingsCounted(hub, 'refused', 'duplicate');
+      relay.hold('server'); // the hub's PUBACK will die on the wire
+      await publish('zigbee', 'zigbee2mqtt/Hall Door', JSON.stringify({ contact: false, battery: 90 }));
+      await doorReadings(before + 1);
+      relay.cut();
+      relay.release();
+      // The hub reconnects to its persistent session; Mosquitto sends the unacknowledged message again.
+      await vi.waitFor(() => expect(readingsCounted(hub, 'refused', 'duplicate')).toBe(duplicates + 1), { timeout: 10_000, interval: 20 });
+      expect(countRows(dataDir, 'door_readings')).toBe(before + 1);
+    } finally {
+      await hub.stop();
+      await relay.close();
+      config.mqtt.url = direct;
+      hub = await startHub();
+    }
   });
 
   it('follows a household change: subscribes to a new device, drops a removed one', async () => {

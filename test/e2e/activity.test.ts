@@ -46,7 +46,7 @@ describe('activity screen', () => {
       readings.push({ kind: 'position', deviceId: 'mum-phone', at: walkDay + minutes * 60_000, atFromDevice: true, lat, lon: -0.1276, accuracyM: 10 });
     }
     await new Promise<void>((resolve, reject) => {
-      env.hub.hub.commit.enqueue({ readings, receivedAt: Date.now(), redelivery: false, done: (error) => (error ? reject(error) : resolve()) });
+      env.hub.hub.commit.enqueue({ readings, receivedAt: Date.now(), done: (error) => (error ? reject(error) : resolve()) });
       env.hub.hub.commit.flush();
     });
   });

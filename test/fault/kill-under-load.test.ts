@@ -1,5 +1,4 @@
 import { rmSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -8,6 +7,7 @@ import { defaultConfig } from '../../src/config.js';
 import type { Household, HouseholdDevice } from '../../src/core/household.js';
 import { openHome } from '../../src/hub.js';
 import { freePort, spawnHub, waitForPort, type HubProcess } from '../support/hub-process.js';
+import { startLossyRelay, type LossyRelay } from '../support/lossy-relay.js';
 import { testDataDir } from '../support/test-hub.js';
 
 /**
@@ -22,12 +22,13 @@ import { testDataDir } from '../support/test-hub.js';
  * whatever was not acknowledged (mqtt.js resends its unacknowledged QoS 1 publishes on reconnect) —
  * so a reading committed just before the kill, whose PUBACK never reached the device, arrives a second
  * time, and must not be stored twice. That moment is a few microseconds wide, so a random kill alone
- * almost never finds it: the devices reach the hub through a relay (startNetwork) that, in every other
+ * almost never finds it: the devices reach the hub through a relay (support/lossy-relay.ts) that, in every other
  * trial, holds back the hub's answers for the last 10–50 ms before the kill and loses them with it.
- * /metrics shows the hub recognising those resends. Every reading carries its own timestamp ("ts", to the millisecond), as the
- * native format allows, which is how the hub can tell a resend from a new reading (readings-repo.ts);
- * the readings also say which number they are, so each row in the database names the publish it
- * came from.
+ * /metrics shows the hub recognising those resends. Most readings carry their own timestamp ("ts", to the
+ * millisecond), as the native format allows, and a resend is the same (device, time) again (readings-repo.ts).
+ * One tracker sends none, as Zigbee2MQTT and many devices do: its fixes are stamped on receipt, and its
+ * resends are known by their MQTT packet id (ingest/mqtt-delivery.ts). The readings also say which number
+ * they are, so each row in the database names the publish it came from.
  *
  * "Acknowledged" means a PUBACK reached the device (the publish callback ran without an error).
  * At the end the devices stop, every reading still unacknowledged is sent until it is, and then the
@@ -63,6 +64,9 @@ const devices: HouseholdDevice[] = [
   { id: 'pillbox', name: 'Pill box', kind: 'pillbox', source: 'native', compartments: 2 },
 ];
 
+/** Sends no "ts": the hub stamps its fixes on receipt, and its rows are named by position alone. */
+const UNTIMED = 'tracker-2';
+
 function household(): Household {
   // No rules: nothing but ingest works while the hub is killed over and over.
   return { home: { name: 'Kill under load', timezone: 'UTC' }, person: { name: 'Test' }, devices };
@@ -78,6 +82,7 @@ function reading(device: HouseholdDevice, seq: number): { topic: string; payload
   switch (device.kind) {
     case 'tracker':
       // One microdegree a fix: each is distinct, and the track stays physically plausible.
+      if (device.id === UNTIMED) return { topic: `homeward/devices/${device.id}/tracker`, payload: JSON.stringify({ lat: 51.5, lon: -seq / 1e6, acc: 20 }), row: `~:${-seq}` };
       return { topic: `homeward/devices/${device.id}/tracker`, payload: JSON.stringify({ lat: 51.5, lon: -seq / 1e6, acc: 20, ts }), row: `${at}:${-seq}` };
     case 'door':
       return { topic: `homeward/devices/${device.id}/door`, payload: JSON.stringify({ open: seq % 2 === 1, ts }), row: `${at}:${seq % 2}` };
@@ -96,7 +101,7 @@ function storedRows(dataDir: string): string[] {
   try {
     const query = (sql: string) => (db.prepare(sql).all() as Array<{ row: string }>).map((r) => r.row);
     return [
-      ...query("SELECT d.id || '/' || p.at || ':' || p.lon_e6 AS row FROM position_readings p JOIN devices d ON d.num = p.device"),
+      ...query(`SELECT d.id || '/' || CASE d.id WHEN '${UNTIMED}' THEN '~' ELSE p.at END || ':' || p.lon_e6 AS row FROM position_readings p JOIN devices d ON d.num = p.device`),
       ...query("SELECT d.id || '/' || r.at || ':' || r.open AS row FROM door_readings r JOIN devices d ON d.num = r.device"),
       ...query("SELECT d.id || '/' || r.at || ':' || r.compartment || ':' || r.open AS row FROM pillbox_readings r JOIN devices d ON d.num = r.device"),
     ];
@@ -162,59 +167,6 @@ function startDevice(url: string, device: HouseholdDevice, credential: { usernam
 
 type Device = ReturnType<typeof startDevice>;
 
-/**
- * The network between the devices and the hub: a TCP relay that can hold back what the hub sends
- * (PUBACKs) and lose it when the hub dies — the hub committed a reading and sent its PUBACK, which was
- * still on the wire when the power went. Without it, a kill at a random moment almost never falls in
- * the microseconds between a commit and its PUBACK reaching the device, and "none stored twice" would
- * go untested.
- */
-interface Network {
-  port: number;
-  /** From now on, what the hub sends is held back. */
-  holdAcks(): void;
-  /** Lets the hub's answers through again (call once the held connections are gone). */
-  release(): void;
-  close(): Promise<void>;
-}
-
-async function startNetwork(hubPort: number): Promise<Network> {
-  let holding = false;
-  const links = new Set<{ device: net.Socket; held: Buffer[] }>();
-  const server = net.createServer((device) => {
-    device.setNoDelay(true);
-    const hub = net.connect(hubPort, '127.0.0.1');
-    hub.setNoDelay(true);
-    const link = { device, held: [] as Buffer[] };
-    links.add(link);
-    device.pipe(hub);
-    hub.on('data', (chunk: Buffer) => (holding ? link.held.push(chunk) : device.write(chunk)));
-    const cut = () => {
-      links.delete(link);
-      // What was held dies with the connection: those PUBACKs never arrive.
-      link.held = [];
-      device.destroy();
-      hub.destroy();
-    };
-    hub.on('close', cut).on('error', cut);
-    device.on('close', cut).on('error', cut);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    holdAcks() {
-      holding = true;
-    },
-    release() {
-      holding = false;
-    },
-    async close() {
-      for (const link of links) link.device.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 /** Resends this hub process recognised as readings it had already stored (their PUBACK died with the last hub). */
 async function resendsRecognised(httpPort: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
@@ -236,7 +188,7 @@ describe(`kill -9 under load (issue 10), seed ${SEED}`, () => {
   const credentials = devices.map((d) => home.credentials.reveal(d.id)!);
   home.close();
   let hub: HubProcess | undefined;
-  let network: Network | undefined;
+  let network: LossyRelay | undefined;
   const running: Device[] = [];
 
   afterAll(async () => {
@@ -250,7 +202,7 @@ describe(`kill -9 under load (issue 10), seed ${SEED}`, () => {
   it(`loses no acknowledged reading and stores none twice, over ${TRIALS} kills at random moments`, async () => {
     const pick = random(SEED);
     const [mqttPort, httpPort] = [await freePort(), await freePort()];
-    network = await startNetwork(mqttPort);
+    network = await startLossyRelay(mqttPort);
     const start = async () => {
       hub = spawnHub({ HOMEWARD_DATA_DIR: dataDir, HOMEWARD_MQTT_PORT: String(mqttPort), HOMEWARD_HTTP_PORT: String(httpPort) });
       await waitForPort(mqttPort);
@@ -273,7 +225,7 @@ describe(`kill -9 under load (issue 10), seed ${SEED}`, () => {
       // Read just before the kill (the count dies with the process); the resends arrive at a trial's start.
       recognised += await resendsRecognised(httpPort);
       if (acksLostMs > 0) {
-        network.holdAcks();
+        network.hold('clients');
         await new Promise((r) => setTimeout(r, acksLostMs));
       }
       hub!.child.kill('SIGKILL');

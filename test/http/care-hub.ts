@@ -76,7 +76,7 @@ export async function startCareHub(options: { household?: Household } = {}): Pro
     },
     commit(readings) {
       return new Promise((resolve, reject) => {
-        t.hub.commit.enqueue({ readings, receivedAt: t.clock.now(), redelivery: false, done: (error) => (error ? reject(error) : resolve()) });
+        t.hub.commit.enqueue({ readings, receivedAt: t.clock.now(), done: (error) => (error ? reject(error) : resolve()) });
         t.hub.commit.flush();
       });
     },

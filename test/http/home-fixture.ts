@@ -51,7 +51,7 @@ export async function startHomeHub(options: { household?: Household } = {}): Pro
       return t.hub.http.inject({ ...options, headers: { authorization: `Bearer ${member(role).bearer}`, ...(options.headers ?? {}) } });
     },
     ingest(readings: Reading[]) {
-      t.hub.commit.enqueue({ readings, receivedAt: t.clock.now(), redelivery: false, done: () => undefined });
+      t.hub.commit.enqueue({ readings, receivedAt: t.clock.now(), done: () => undefined });
       t.hub.commit.flush();
     },
     audited(action: string) {

@@ -6,6 +6,7 @@ import { createManualClock, type ManualClock } from '../../src/core/clock.js';
 import type { DoorReading, HealthReading, PositionReading, Reading } from '../../src/core/readings.js';
 import { defaultGpsHygiene } from '../../src/ingest/gps-hygiene.js';
 import { createGroupCommit, type CommitResult, type GroupCommit } from '../../src/ingest/group-commit.js';
+import { mqttDelivery, RESEND_WINDOW_MS, type MqttDelivery } from '../../src/ingest/mqtt-delivery.js';
 import { databasePath, openDatabase, type Db } from '../../src/store/database.js';
 import { createStore, type Store } from '../../src/store/store.js';
 import { recordingLogger } from '../support/recording-logger.js';
@@ -72,13 +73,13 @@ const door = (open: boolean, at: number, atFromDevice: boolean, battery?: number
 const fix = (at: number): PositionReading => ({ kind: 'position', deviceId: 'mum-phone', at, atFromDevice: false, lat: 51.5072, lon: -0.1276, accuracyM: 10 });
 
 /** Enqueues each delivery and commits them as one batch, as the window would; returns what each publisher was told. */
-function deliver(...deliveries: Array<{ readings: Reading[]; receivedAt?: number; redelivery?: boolean }>): Array<Error | null | 'pending'> {
+function deliver(...deliveries: Array<{ readings: Reading[]; receivedAt?: number; delivery?: MqttDelivery }>): Array<Error | null | 'pending'> {
   const answers: Array<Error | null | 'pending'> = deliveries.map(() => 'pending');
   deliveries.forEach((d, i) =>
     commit.enqueue({
       readings: d.readings,
       receivedAt: d.receivedAt ?? clock.now(),
-      redelivery: d.redelivery ?? false,
+      ...(d.delivery === undefined ? {} : { delivery: d.delivery }),
       done: (error) => (answers[i] = error),
     }),
   );
@@ -116,7 +117,7 @@ describe('group commit', () => {
   it('a reading with a device timestamp delivered twice is stored once, and both deliveries are acknowledged', () => {
     expect(deliver({ readings: [door(true, T, true)] })).toEqual([null]);
     clock.advance(2000);
-    expect(deliver({ readings: [door(true, T, true)], redelivery: true })).toEqual([null]);
+    expect(deliver({ readings: [door(true, T, true)] })).toEqual([null]);
     expect(doorRows()).toEqual([{ at: T, open: 1 }]);
     expect(commits.map((c) => [c.committed.length, c.duplicates])).toEqual([
       [1, 0],
@@ -139,23 +140,60 @@ describe('group commit', () => {
     expect(commits[0]?.committed).toHaveLength(2);
   });
 
-  it('a redelivered receipt-time reading equal to the latest is not stored twice', () => {
-    deliver({ readings: [door(true, T, false)], receivedAt: T });
-    clock.advance(8_000); // the device reconnects and resends with DUP set; we stamp it with the new receipt time
-    expect(deliver({ readings: [door(true, clock.now(), false)], redelivery: true })).toEqual([null]);
+  // What the front door's sensor sent as packet 7, and the same packet sent again after a reconnect.
+  const packet = (id: number, payload = '{"contact":false}', clientId = 'zigbee2mqtt') =>
+    mqttDelivery('bridge:zigbee', clientId, id, 'zigbee2mqtt/front door', Buffer.from(payload));
+
+  it('a receipt-time reading sent again under the same packet id (its PUBACK lost in a crash) is stored once', () => {
+    expect(deliver({ readings: [door(true, T, false)], receivedAt: T, delivery: packet(7) })).toEqual([null]);
+    // The hub restarts: the commit over the same file must know the packet from the database alone.
+    commit = createCommit();
+    clock.advance(8_000); // the device reconnects and resends; we stamp it with the new receipt time
+    expect(deliver({ readings: [door(true, clock.now(), false)], delivery: packet(7) })).toEqual([null]);
     expect(doorRows()).toEqual([{ at: T, open: 1 }]);
     expect(commits[1]).toMatchObject({ committed: [], duplicates: 1 });
   });
 
+  it('a resend is known within one batch too', () => {
+    expect(deliver({ readings: [door(true, T, false)], delivery: packet(7) }, { readings: [door(true, T, false)], delivery: packet(7) })).toEqual([null, null]);
+    expect(doorRows()).toHaveLength(1);
+    expect(commits[0]?.duplicates).toBe(1);
+  });
+
   it.each([
-    { name: 'not marked as a redelivery (the door re-reported)', redelivery: false, open: true, after: 8_000 },
-    { name: 'a redelivery with a different state', redelivery: true, open: false, after: 8_000 },
-    { name: 'a redelivery after the 10-minute window', redelivery: true, open: true, after: 10 * 60_000 + 1 },
-  ])('a receipt-time reading is stored again when it is $name', ({ redelivery, open, after }) => {
-    deliver({ readings: [door(true, T, false)], receivedAt: T });
+    { name: 'without a packet id (QoS 0, or HTTP)', second: undefined, after: 8_000 },
+    { name: 'under the next packet id (the door re-reported)', second: packet(8), after: 8_000 },
+    { name: 'under the same packet id with another payload (the id came round again)', second: packet(7, '{"contact":true}'), after: 8_000 },
+    { name: 'under the same packet id from another client', second: packet(7, undefined, 'another-bridge'), after: 8_000 },
+    { name: 'under the same packet id after the resend window', second: packet(7), after: RESEND_WINDOW_MS + 1 },
+  ])('a receipt-time reading is stored again when it comes $name', ({ second, after }) => {
+    deliver({ readings: [door(true, T, false)], receivedAt: T, delivery: packet(7) });
     clock.advance(after);
-    deliver({ readings: [door(open, clock.now(), false)], redelivery });
+    deliver({ readings: [door(true, clock.now(), false)], ...(second === undefined ? {} : { delivery: second }) });
     expect(doorRows()).toHaveLength(2);
+  });
+
+  it('remembers packets only for receipt-time readings, and forgets them after the window', () => {
+    const rows = () => db.prepare('SELECT count(*) AS n FROM mqtt_deliveries').get() as { n: number };
+    deliver({ readings: [door(true, T, true)], delivery: packet(1) });
+    expect(rows().n).toBe(0); // its own time tells a resend apart
+    deliver({ readings: [door(false, clock.now(), false)], delivery: packet(2) });
+    expect(rows().n).toBe(1);
+    clock.advance(RESEND_WINDOW_MS + 10 * 60_000);
+    deliver({ readings: [door(true, clock.now(), false)], delivery: packet(3) });
+    expect(db.prepare('SELECT packet_id FROM mqtt_deliveries').all()).toEqual([{ packet_id: 3 }]);
+  });
+
+  it('a failed commit remembers no packet, so the resend is stored', () => {
+    const failing = createCommit(() => undefined);
+    db.exec("CREATE TRIGGER refuse BEFORE INSERT ON door_readings BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END");
+    const answers: Array<Error | null> = [];
+    failing.enqueue({ readings: [door(true, T, false)], receivedAt: T, delivery: packet(7), done: (error) => answers.push(error) });
+    failing.flush();
+    expect(answers[0]?.message).toMatch(/disk I\/O error/);
+    db.exec('DROP TRIGGER refuse');
+    expect(deliver({ readings: [door(true, clock.now(), false)], delivery: packet(7) })).toEqual([null]);
+    expect(doorRows()).toHaveLength(1);
   });
 
   it('an out-of-order older reading is stored but does not move the door back', () => {
@@ -182,7 +220,7 @@ describe('group commit', () => {
 
   it('commits at once when a batch reaches 2000 publishes, without waiting for the window', () => {
     for (let i = 0; i < 2000; i++) {
-      commit.enqueue({ readings: [door(i % 2 === 0, T + i, true)], receivedAt: T + i, redelivery: false, done: () => undefined });
+      commit.enqueue({ readings: [door(i % 2 === 0, T + i, true)], receivedAt: T + i, done: () => undefined });
     }
     expect(commit.pendingCount()).toBe(0);
     expect(doorRows()).toHaveLength(2000);

@@ -134,34 +134,6 @@ describe('readings repo: history', () => {
   });
 });
 
-describe('readings repo: repeatsLatest (redelivery without a device timestamp)', () => {
-  const WINDOW = 10 * 60_000;
-  it.each([
-    { name: 'same state, within the window', reading: door(true, T + 5_000, false), repeats: true },
-    { name: 'same state, exactly at the window', reading: door(true, T + WINDOW, false), repeats: true },
-    { name: 'same state, beyond the window', reading: door(true, T + WINDOW + 1, false), repeats: false },
-    { name: 'different state', reading: door(false, T + 5_000, false), repeats: false },
-  ])('door: $name → $repeats', ({ reading, repeats }) => {
-    store.readings.insert(DOOR, door(false, T - 60_000, false));
-    store.readings.insert(DOOR, door(true, T, false));
-    expect(store.readings.repeatsLatest(DOOR, reading, WINDOW)).toBe(repeats);
-  });
-
-  it('is false when nothing is stored yet', () => {
-    expect(store.readings.repeatsLatest(DOOR, door(true, T, false), WINDOW)).toBe(false);
-  });
-
-  it('compares positions by microdegree and accuracy, and pillbox by compartment', () => {
-    store.readings.insert(TRACKER, fix(51.5072, -0.1276, T, false, 10));
-    expect(store.readings.repeatsLatest(TRACKER, fix(51.5072, -0.1276, T + 1000, false, 10), WINDOW)).toBe(true);
-    expect(store.readings.repeatsLatest(TRACKER, fix(51.5072, -0.1276, T + 1000, false, 11), WINDOW)).toBe(false);
-    expect(store.readings.repeatsLatest(TRACKER, fix(51.5073, -0.1276, T + 1000, false, 10), WINDOW)).toBe(false);
-    store.readings.insert(BOX, lid(1, true, T, false));
-    expect(store.readings.repeatsLatest(BOX, lid(1, true, T + 1000, false), WINDOW)).toBe(true);
-    expect(store.readings.repeatsLatest(BOX, lid(2, true, T + 1000, false), WINDOW)).toBe(false);
-  });
-});
-
 describe('isStoredReading', () => {
   it('is true for door, position and pillbox readings, false for health', () => {
     expect([door(true, T, false), fix(1, 1, T, false), lid(0, true, T, false)].every(isStoredReading)).toBe(true);

@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * How a QoS 1 publish is recognised when it comes again after a crash (issue 10: kill -9, "none stored
+ * twice"). A reading that carries its own time is stored once by its (device, time) key. One that does
+ * not (Zigbee2MQTT, most door sensors) is stamped with its time of receipt, so a resend would be a new
+ * reading a few seconds later. MQTT gives the one identity a resend keeps: the sender's packet id.
+ * mqtt.js resends its unacknowledged publishes on reconnect under the same packet id, but without the
+ * DUP flag, so the flag cannot be relied on; instead every committed publish of receipt-time readings
+ * records (client, packet id, digest of topic and payload) in the same transaction as the readings,
+ * and a later publish matching all three within RESEND_WINDOW_MS is the same message again.
+ *
+ * A new message takes a packet id only after the sender has used up the 65,535 others (mqtt.js counts
+ * up from a random start), so a false match needs that many publishes within the window and then the
+ * very same payload: more than 18 a second for an hour from one client.
+ */
+export interface MqttDelivery {
+  /** The MQTT client id, qualified by the credential that logged in with it. */
+  client: string;
+  packetId: number;
+  /** 48 bits of SHA-256 over topic and payload: enough, as the client and packet id must match too. */
+  digest: number;
+}
+
+/** How long a committed publish is remembered: a hub back within the hour still knows the resends. */
+export const RESEND_WINDOW_MS = 60 * 60_000;
+
+export function mqttDelivery(credential: string, clientId: string, packetId: number, topic: string, payload: Buffer): MqttDelivery {
+  const digest = createHash('sha256').update(topic).update('\u0000').update(payload).digest().readUIntBE(0, 6);
+  return { client: `${credential}\u0000${clientId}`, packetId, digest };
+}
