@@ -226,7 +226,7 @@ describe('a night exit gets through a connection flood (issue 10)', () => {
     await frontDoor.endAsync();
     // What the flood did, for whoever reads the log.
     console.info(
-      `flood: ${idleMqtt.length} idle MQTT sockets and ${idleHttp.length} idle HTTP ones opened; ${held} more descriptors held by the hub than before the MQTT flood when the door connected; MQTT guesses: ${mqttTally.refusedByBroker} CONNACK 4, ${mqttTally.cutOff} closed before any answer; HTTP log-ins: ${JSON.stringify(Object.fromEntries(httpStatuses))}`,
+      `flood: the night-exit push reached the endpoint ${toAnna.receivedAt - opensAt} ms after the door's PUBLISH; ${idleMqtt.length} idle MQTT sockets and ${idleHttp.length} idle HTTP ones opened; ${held} more descriptors held by the hub than before the MQTT flood when the door connected; MQTT guesses: ${mqttTally.refusedByBroker} CONNACK 4, ${mqttTally.cutOff} closed before any answer; HTTP log-ins: ${JSON.stringify(Object.fromEntries(httpStatuses))}`,
     );
     // Every guess failed; the HTTP ones were refused (401), throttled (429) or turned away busy (503), never let in.
     expect(mqttTally.otherAnswers).toEqual([]);

@@ -46,6 +46,8 @@ export interface PushRequest {
   /** The decrypted message, when the request was for a known browser and decrypted. */
   plaintext: Buffer | undefined;
   decryptError?: string;
+  /** Date.now() when the whole request had arrived. */
+  receivedAt: number;
 }
 
 export type Answer = { status: number; headers?: Record<string, string> } | 'no-answer';
@@ -115,7 +117,7 @@ export async function startLocalPushService(): Promise<LocalPushService> {
       const body = Buffer.concat(chunks);
       const id = /^\/push\/([\w-]+)$/.exec(incoming.url ?? '')?.[1];
       const browser = id === undefined ? undefined : browsers.get(id);
-      const request: PushRequest = { browser: id, method: incoming.method ?? '', headers: incoming.headers, body, vapid: readVapid(incoming.headers.authorization), plaintext: undefined };
+      const request: PushRequest = { browser: id, method: incoming.method ?? '', headers: incoming.headers, body, vapid: readVapid(incoming.headers.authorization), plaintext: undefined, receivedAt: Date.now() };
       if (browser !== undefined) {
         try {
           request.plaintext = ece.decrypt(body, { version: 'aes128gcm', privateKey: browser.ecdh, authSecret: browser.auth.toString('base64url') });
