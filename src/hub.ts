@@ -14,7 +14,6 @@ import { createDigestSchedule } from './alerts/digest-schedule.js';
 import { createHomeServices, type HomeServices } from './household/home-services.js';
 import { createRuleEngine, type RuleEngine } from './alerts/rule-engine.js';
 import { createBroker } from './broker/broker.js';
-import { createExternalBroker, subscriptionMemoryIn } from './broker/external-broker.js';
 import type { MessageBroker } from './broker/message-broker.js';
 import { rules } from './rules/registry.js';
 import { createAttemptLimiter } from './broker/connection-limits.js';
@@ -156,8 +155,11 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
 
   // Issue 9, item 6: with HOMEWARD_MQTT_URL the hub is a client of an external broker instead of embedding aedes.
   const brokerLog = log.child({ module: 'broker' });
+  // Loaded only for an external broker: the mqtt client library it needs (with readable-stream,
+  // @babel/runtime, worker-timers) was 3 MiB of the embedded-broker hub's idle RSS.
+  const external = config.mqtt.url === undefined ? undefined : await import('./broker/external-broker.js');
   const broker: MessageBroker =
-    config.mqtt.url === undefined
+    config.mqtt.url === undefined || external === undefined
       ? createBroker({
           clock,
           log: brokerLog,
@@ -168,7 +170,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
           ingest,
           tls: config.mqtt.tls,
         })
-      : createExternalBroker({
+      : external.createExternalBroker({
           ...config.mqtt.external,
           url: config.mqtt.url,
           maxPacketBytes: config.mqtt.maxPacketBytes,
@@ -177,7 +179,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
           sources: deviceSources,
           subjects: () => household.view().subjects,
           ingest,
-          subscriptionMemory: subscriptionMemoryIn(store.settings, clock),
+          subscriptionMemory: external.subscriptionMemoryIn(store.settings, clock),
           will: { topic: STATUS_TOPIC, payload: 'offline' },
         });
   metrics.gauge('homeward_mqtt_clients', 'Connected MQTT clients (external broker: its own count, else 1 for the hub)', () => broker.clientCount());

@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { backupDir, loadConfig } from './config.js';
-import { redactedBrokerUrl } from './broker/external-broker.js';
 import { isHomewardError } from './core/errors.js';
 import { createHub, type Hub } from './hub.js';
 import { createLogger } from './logging.js';
@@ -99,7 +98,8 @@ export async function runHub(argv: string[]): Promise<void> {
   const { mqttPort, mqttTlsPort } = await hub.start();
   const httpAddress = await hub.http.listen({ port: config.http.port, host: config.host });
   // Issue 9, items 6 and 7: readings come through an external broker, or the embedded one (and over TLS).
-  const mqttWhere = config.mqtt.url !== undefined ? `MQTT through ${redactedBrokerUrl(config.mqtt.url)}` : `MQTT on port ${mqttPort}${mqttTlsPort === undefined ? '' : ` (TLS on ${mqttTlsPort})`}`;
+  // external-broker.js (and the mqtt client library) is loaded by the hub only for an external broker: see hub.ts.
+  const mqttWhere = config.mqtt.url !== undefined ? `MQTT through ${(await import('./broker/external-broker.js')).redactedBrokerUrl(config.mqtt.url)}` : `MQTT on port ${mqttPort}${mqttTlsPort === undefined ? '' : ` (TLS on ${mqttTlsPort})`}`;
   log.info({ mqttPort, mqttTlsPort, http: httpAddress, dataDir: config.dataDir }, `Homeward is running: ${mqttWhere}, dashboard at ${httpAddress}`);
   // Type=notify (issue 9, item 2): systemd counts the hub as started only once MQTT and HTTP listen.
   if (!stopping) await hub.supervision.systemd.ready(`Listening: ${mqttWhere}, dashboard at ${httpAddress}`);

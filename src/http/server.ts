@@ -23,6 +23,7 @@ import { careRoutes } from './care-routes.js';
 import { circleRoutes } from './circle-routes.js';
 import { homeRoutes } from './home-routes.js';
 import { pushRoutes, type PushHttpServices } from './push-routes.js';
+import { serializersOnFirstUse, validatorsOnFirstUse, type SchemaCompilation } from './route-schemas.js';
 import type { CareRouteServices } from '../alerts/care-services.js';
 import type { CircleRouteServices } from '../circle/circle-services.js';
 import type { HomeRouteServices } from '../household/home-services.js';
@@ -50,6 +51,8 @@ export interface HttpServices {
   push: PushHttpServices;
   /** The dashboard's built files and the map settings written into its page (issue 8). */
   dashboard: DashboardOptions;
+  /** When route schemas are compiled (route-schemas.ts): on first use unless a test asks for all at start. */
+  compileSchemas?: SchemaCompilation;
 }
 
 /** Sessions, tokens, log-in and setup (issue 5), built by the hub. */
@@ -64,13 +67,16 @@ export interface AccountHttpServices {
 }
 
 export async function buildServer(services: HttpServices): Promise<FastifyInstance> {
+  // 11 of the idle hub's 111 MiB RSS went on compiling every route's schemas at start (route-schemas.ts).
+  const onFirstUse = (services.compileSchemas ?? 'on-first-use') === 'on-first-use';
   const app = Fastify({
     loggerInstance: services.log as unknown as FastifyBaseLogger,
     // Per-request lines would wear an SD card for every /metrics scrape; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     trustProxy: services.trustedProxies.length > 0 ? [...services.trustedProxies] : false,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false }, ...(onFirstUse ? { onCreate: validatorsOnFirstUse } : {}) },
+    ...(onFirstUse ? { schemaController: { compilersFactory: { buildSerializer: serializersOnFirstUse() } } } : {}),
   });
 
   // Before swagger and every route: the authentication hook documents each protected route's
