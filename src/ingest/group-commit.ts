@@ -5,7 +5,7 @@ import { isStoredReading } from '../store/readings-repo.js';
 import type { Store } from '../store/store.js';
 import { applyReading } from './device-state.js';
 import { screenFix, type GpsHygieneOptions } from './gps-hygiene.js';
-import { RESEND_WINDOW_MS, type MqttDelivery } from './mqtt-delivery.js';
+import { isTimedByReceipt, RESEND_WINDOW_MS, type MqttDelivery } from './mqtt-delivery.js';
 
 /**
  * Group commit (DESIGN.md principle 2): publishes arriving within `windowMs` share one SQLite
@@ -82,7 +82,7 @@ export function createGroupCommit(options: {
       store.transaction(() => {
         for (const item of batch) {
           // Readings with their own time are told apart by it; only receipt-time ones need the packet id.
-          const delivery = item.readings.some((r) => isStoredReading(r) && !r.atFromDevice) ? item.delivery : undefined;
+          const delivery = isTimedByReceipt(item.readings) ? item.delivery : undefined;
           if (delivery !== undefined) {
             if (isResend(delivery, now)) {
               result.duplicates += item.readings.filter(isStoredReading).length;

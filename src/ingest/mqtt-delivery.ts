@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { Reading } from '../core/readings.js';
+import { isStoredReading } from '../store/readings-repo.js';
 
 /**
  * How a QoS 1 publish is recognised when it comes again after a crash (issue 10: kill -9, "none stored
@@ -28,4 +30,9 @@ export const RESEND_WINDOW_MS = 60 * 60_000;
 export function mqttDelivery(credential: string, clientId: string, packetId: number, topic: string, payload: Buffer): MqttDelivery {
   const digest = createHash('sha256').update(topic).update('\u0000').update(payload).digest().readUIntBE(0, 6);
   return { client: `${credential}\u0000${clientId}`, packetId, digest };
+}
+
+/** Whether a publish's readings need its packet id to be told from a resend: some are stamped on receipt. */
+export function isTimedByReceipt(readings: readonly Reading[]): boolean {
+  return readings.some((reading) => isStoredReading(reading) && !reading.atFromDevice);
 }
