@@ -14,7 +14,11 @@ import { isStoredReading } from '../store/readings-repo.js';
  *
  * A new message takes a packet id only after the sender has used up the 65,535 others (mqtt.js counts
  * up from a random start), so a false match needs that many publishes within the window and then the
- * very same payload: more than 18 a second for an hour from one client.
+ * very same payload. The one case that could match: a device that counts its packet ids from 1 again
+ * after it reboots, and sends the very same payload under the same id within the window (a door
+ * sensor that browns out as the door opens). A reading lost that way is worse than one stored twice,
+ * so the window is short: long enough for a hub restarted by systemd, or after a power cut, and the
+ * device's reconnect back-off; not an hour.
  */
 export interface MqttDelivery {
   /** The MQTT client id, qualified by the credential that logged in with it. */
@@ -24,8 +28,8 @@ export interface MqttDelivery {
   digest: number;
 }
 
-/** How long a committed publish is remembered: a hub back within the hour still knows the resends. */
-export const RESEND_WINDOW_MS = 60 * 60_000;
+/** How long a committed publish is remembered for telling its resend apart (see above). */
+export const RESEND_WINDOW_MS = 10 * 60_000;
 
 export function mqttDelivery(credential: string, clientId: string, packetId: number, topic: string, payload: Buffer): MqttDelivery {
   const digest = createHash('sha256').update(topic).update('\u0000').update(payload).digest().readUIntBE(0, 6);
