@@ -50,8 +50,8 @@ async function startHub(dataDir: string): Promise<{ hub: HubProcess; mqttPort: n
   const mqttPort = await freePort();
   const httpPort = await freePort();
   const hub = scratch.hub(spawnHub({ HOMEWARD_DATA_DIR: dataDir, HOMEWARD_MQTT_PORT: String(mqttPort), HOMEWARD_HTTP_PORT: String(httpPort) }));
-  await waitForPort(httpPort);
-  await waitForPort(mqttPort);
+  await waitForPort(httpPort, undefined, hub);
+  await waitForPort(mqttPort, undefined, hub);
   return { hub, mqttPort, httpPort };
 }
 

@@ -230,8 +230,8 @@ describe('homeward CLI against a running hub process', () => {
     const httpPort = await freePort();
     const hub = spawnHub({ HOMEWARD_DATA_DIR: dataDir, HOMEWARD_MQTT_PORT: String(mqttPort), HOMEWARD_HTTP_PORT: String(httpPort) });
     try {
-      await waitForPort(mqttPort);
-      await waitForPort(httpPort);
+      await waitForPort(mqttPort, undefined, hub);
+      await waitForPort(httpPort, undefined, hub);
       const credential = (id: string) => JSON.parse(readHome(dataDir, (home) => JSON.stringify(home.credentials.reveal(id)))) as { username: string; password: string };
       const t = { mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, credential };
       const ha = await watch(t, ['homeward/#']);

@@ -8,8 +8,8 @@ describe('the hub process', () => {
     const mqttPort = await freePort();
     const httpPort = await freePort();
     const hub = spawnHub({ HOMEWARD_DATA_DIR: testDataDir(), HOMEWARD_MQTT_PORT: String(mqttPort), HOMEWARD_HTTP_PORT: String(httpPort) });
-    await waitForPort(httpPort);
-    await waitForPort(mqttPort);
+    await waitForPort(httpPort, undefined, hub);
+    await waitForPort(mqttPort, undefined, hub);
     const health = await fetch(`http://127.0.0.1:${httpPort}/api/health`);
     expect(health.status).toBe(200);
     hub.child.kill('SIGTERM');
@@ -19,7 +19,7 @@ describe('the hub process', () => {
   it('exits 0 on SIGINT too', async () => {
     const mqttPort = await freePort();
     const hub = spawnHub({ HOMEWARD_DATA_DIR: testDataDir(), HOMEWARD_MQTT_PORT: String(mqttPort), HOMEWARD_HTTP_PORT: String(await freePort()) });
-    await waitForPort(mqttPort);
+    await waitForPort(mqttPort, undefined, hub);
     hub.child.kill('SIGINT');
     expect((await hub.exited).code).toBe(0);
   });
@@ -27,7 +27,7 @@ describe('the hub process', () => {
   it('exits at once, with 1, on a second signal while stopping', async () => {
     const mqttPort = await freePort();
     const hub = spawnHub({ HOMEWARD_DATA_DIR: testDataDir(), HOMEWARD_MQTT_PORT: String(mqttPort), HOMEWARD_HTTP_PORT: String(await freePort()) });
-    await waitForPort(mqttPort);
+    await waitForPort(mqttPort, undefined, hub);
     // Two different signals, sent together: the same signal twice may be delivered once (POSIX).
     hub.child.kill('SIGTERM');
     hub.child.kill('SIGINT');
@@ -45,7 +45,7 @@ describe('the hub process', () => {
     const mqttPort = await freePort();
     const httpPort = await freePort();
     const hub = spawnHub({ HOMEWARD_MQTT_PORT: String(mqttPort), HOMEWARD_HTTP_PORT: String(httpPort) }, ['--demo']);
-    await waitForPort(httpPort);
+    await waitForPort(httpPort, undefined, hub);
     // The demo publishes a fix every 2 s; wait (bounded) until readings are counted.
     const deadline = Date.now() + 10_000;
     let accepted = 0;

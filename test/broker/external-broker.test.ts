@@ -354,7 +354,7 @@ describe('the built hub with HOMEWARD_MQTT_URL', () => {
     const httpPort = await freePort();
     const hubProcess = spawnHub({ HOMEWARD_DATA_DIR: dataDir, HOMEWARD_HTTP_PORT: String(httpPort), HOMEWARD_MQTT_URL: mosquitto.url(HUB_USER, HUB_PASSWORD), HOMEWARD_LOG_LEVEL: 'info' });
     try {
-      await waitForPort(httpPort);
+      await waitForPort(httpPort, undefined, hubProcess);
       await vi.waitFor(
         async () => {
           const health = (await (await fetch(`http://127.0.0.1:${httpPort}/api/health`)).json()) as { mqtt: { connected?: boolean } };

@@ -12,7 +12,7 @@ describe('npm start -- --demo', () => {
     httpPort = await freePort();
     const mqttPort = await freePort();
     hub = spawnHub({ HOMEWARD_MQTT_PORT: String(mqttPort), HOMEWARD_HTTP_PORT: String(httpPort), HOMEWARD_LOG_LEVEL: 'info', HOMEWARD_MAP_TILES: 'https://tiles.invalid/{z}/{x}/{y}.png' }, ['--demo']);
-    [browser] = await Promise.all([launchBrowser(), waitForPort(httpPort)]);
+    [browser] = await Promise.all([launchBrowser(), waitForPort(httpPort, undefined, hub)]);
   });
   afterAll(async () => {
     await browser?.close();

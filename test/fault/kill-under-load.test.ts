@@ -205,8 +205,8 @@ describe(`kill -9 under load (issue 10), seed ${SEED}`, () => {
     network = await startLossyRelay(mqttPort);
     const start = async () => {
       hub = spawnHub({ HOMEWARD_DATA_DIR: dataDir, HOMEWARD_MQTT_PORT: String(mqttPort), HOMEWARD_HTTP_PORT: String(httpPort) });
-      await waitForPort(mqttPort);
-      await waitForPort(httpPort);
+      await waitForPort(mqttPort, undefined, hub);
+      await waitForPort(httpPort, undefined, hub);
     };
     await start();
     running.push(...devices.map((device, i) => startDevice(`mqtt://127.0.0.1:${network!.port}`, device, credentials[i]!)));

@@ -126,7 +126,7 @@ beforeAll(async () => {
     [],
     { nodeArgs: heapProbeNodeArgs, ipc: true },
   );
-  await waitForPort(mqttPort);
+  await waitForPort(mqttPort, undefined, hub);
   phone = await connectClient(`mqtt://127.0.0.1:${mqttPort}`, { ...phoneCredential, clientId: 'mum-phone', keepalive: 30 });
   publishing = keepPublishing();
 });

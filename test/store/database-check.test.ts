@@ -164,7 +164,7 @@ describe('the hub process at start', () => {
 
     const env = { HOMEWARD_DATA_DIR: dataDir, ...(await ports()) };
     const empty = scratch.hub(spawnHub(env, ['--start-empty']));
-    await waitForPort(Number(env.HOMEWARD_HTTP_PORT));
+    await waitForPort(Number(env.HOMEWARD_HTTP_PORT), undefined, empty);
     expect(existsSync(databasePath(dataDir))).toBe(true);
     empty.child.kill('SIGTERM');
     expect((await empty.exited).code).toBe(0);
@@ -175,7 +175,7 @@ describe('the hub process at start', () => {
     const dataDir = tempDataDir();
     const env = { HOMEWARD_DATA_DIR: dataDir, ...(await ports()) };
     const first = scratch.hub(spawnHub(env));
-    await waitForPort(Number(env.HOMEWARD_HTTP_PORT));
+    await waitForPort(Number(env.HOMEWARD_HTTP_PORT), undefined, first);
     expect(readFileSync(hubPidPath(dataDir), 'utf8').trim()).toBe(String(first.child.pid));
 
     const second = scratch.hub(spawnHub({ HOMEWARD_DATA_DIR: dataDir, ...(await ports()) }));
@@ -191,13 +191,13 @@ describe('the hub process at start', () => {
     const dataDir = tempDataDir();
     const env = { HOMEWARD_DATA_DIR: dataDir, ...(await ports()) };
     const killed = scratch.hub(spawnHub(env));
-    await waitForPort(Number(env.HOMEWARD_HTTP_PORT));
+    await waitForPort(Number(env.HOMEWARD_HTTP_PORT), undefined, killed);
     killed.child.kill('SIGKILL');
     await killed.exited;
     expect(existsSync(hubPidPath(dataDir))).toBe(true);
 
     const next = scratch.hub(spawnHub(env));
-    await waitForPort(Number(env.HOMEWARD_HTTP_PORT));
+    await waitForPort(Number(env.HOMEWARD_HTTP_PORT), undefined, next);
     expect(readFileSync(hubPidPath(dataDir), 'utf8').trim()).toBe(String(next.child.pid));
     next.child.kill('SIGTERM');
     expect((await next.exited).code).toBe(0);

@@ -214,7 +214,7 @@ describe('the built hub with a ping URL that cannot be sent', () => {
       again.child.kill('SIGTERM');
       await again.exited;
     });
-    await waitForPort(httpPort, 20_000);
+    await waitForPort(httpPort, 20_000, again);
     expect((await fetch(`http://127.0.0.1:${httpPort}/api/health`)).status).toBe(200);
   });
 });

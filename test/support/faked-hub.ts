@@ -34,8 +34,8 @@ export async function startHubProcess(env: Record<string, string>): Promise<Runn
   const [mqttPort, httpPort] = [await freePort(), await freePort()];
   const hub = spawnHub({ ...env, HOMEWARD_MQTT_PORT: String(mqttPort), HOMEWARD_HTTP_PORT: String(httpPort) });
   try {
-    await waitForPort(mqttPort);
-    await waitForPort(httpPort);
+    await waitForPort(mqttPort, undefined, hub);
+    await waitForPort(httpPort, undefined, hub);
   } catch (error) {
     hub.child.kill('SIGKILL');
     throw new Error(`${(error as Error).message}; the hub said: ${hub.output()}`);

@@ -30,21 +30,44 @@ export async function runCli(args: string[], env: Record<string, string> = {}, o
   }
 }
 
-/** A free TCP port on loopback (the OS picks one; the tiny race with another process is acceptable in tests). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+// Ports for processes a test starts are taken below Linux's ephemeral range (32768–60999 by
+// default). A port the OS handed out with listen(0) and was then closed can be given, a moment
+// later, to any outgoing connection as its local port, and the load tests open thousands: a hub
+// starting a second later then fails with EADDRINUSE (CI saw this once). Below the range, only
+// another test can take a port, so each vitest worker draws from a slice of its own.
+const FIRST_TEST_PORT = 20_000;
+const LAST_TEST_PORT = 32_767;
+const worker = Number(process.env.VITEST_POOL_ID ?? '1');
+const SLICE = 500;
+const sliceCount = Math.floor((LAST_TEST_PORT - FIRST_TEST_PORT + 1) / SLICE);
+const sliceStart = FIRST_TEST_PORT + (((Number.isInteger(worker) && worker > 0 ? worker : 1) - 1) % sliceCount) * SLICE;
+let nextInSlice = Math.floor(Math.random() * SLICE);
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
-/** Resolves once something accepts TCP connections on `port`; bounded by `withinMs`. */
-export async function waitForPort(port: number, withinMs = 10_000): Promise<void> {
+/** A free TCP port on loopback, outside the ephemeral range and from this worker's own slice. */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < SLICE; tries++) {
+    const port = sliceStart + (nextInSlice++ % SLICE);
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port in ${sliceStart}–${sliceStart + SLICE - 1}`);
+}
+
+/**
+ * Resolves once something accepts TCP connections on `port`; bounded by `withinMs` (a hub starts in under a second when quiet, several on a loaded CI machine). Given the
+ * `hub` that should be listening, it fails at once, with the hub's output, if the hub exits first.
+ */
+export async function waitForPort(port: number, withinMs = 20_000, hub?: HubProcess): Promise<void> {
   const deadline = Date.now() + withinMs;
+  let exitedFirst = false;
+  void hub?.exited.then(() => (exitedFirst = true));
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
       const socket = net.connect(port, '127.0.0.1');
@@ -55,7 +78,8 @@ export async function waitForPort(port: number, withinMs = 10_000): Promise<void
       socket.once('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listening on ${port} after ${withinMs} ms`);
+    if (exitedFirst) throw new Error(`the hub exited before listening on ${port}:\n${hub?.output() ?? ''}`);
+    if (Date.now() > deadline) throw new Error(`nothing listening on ${port} after ${withinMs} ms${hub === undefined ? '' : `; the hub said:\n${hub.output()}`}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
