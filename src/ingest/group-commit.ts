@@ -6,6 +6,7 @@ import type { Store } from '../store/store.js';
 import { applyReading } from './device-state.js';
 import { screenFix, type GpsHygieneOptions } from './gps-hygiene.js';
 import { isTimedByReceipt, RESEND_WINDOW_MS, type MqttDelivery } from './mqtt-delivery.js';
+import { createRecentDeliveries } from './recent-deliveries.js';
 
 /**
  * Group commit (DESIGN.md principle 2): publishes arriving within `windowMs` share one SQLite
@@ -52,11 +53,10 @@ export function createGroupCommit(options: {
   let pending: PendingReadings[] = [];
   let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   let prunedAt = Number.NEGATIVE_INFINITY;
-
-  /** The publish is the resend of one committed before a crash: its PUBACK was lost, not its readings. */
-  function isResend(delivery: MqttDelivery, now: number): boolean {
-    const last = store.mqttDeliveries.find(delivery.client, delivery.packetId);
-    return last !== undefined && last.digest === delivery.digest && Math.abs(now - last.at) <= RESEND_WINDOW_MS;
+  // What was committed before this start, so a resend after a crash is known (mqtt-delivery.ts).
+  const recent = createRecentDeliveries();
+  for (const batch of store.mqttDeliveries.since(options.now() - RESEND_WINDOW_MS)) {
+    for (const publish of batch.publishes) recent.remember(publish, batch.at);
   }
 
   function schedule(): void {
@@ -78,17 +78,21 @@ export function createGroupCommit(options: {
     const touched = new Map<number, DeviceState>();
     const result: CommitResult = { committed: [], duplicates: 0, screenedOut: [] };
     const now = options.now();
+    // This batch's publishes, told apart here too, and remembered only once the commit is durable.
+    const delivered: MqttDelivery[] = [];
+    const inBatch = createRecentDeliveries();
     try {
       store.transaction(() => {
         for (const item of batch) {
           // Readings with their own time are told apart by it; only receipt-time ones need the packet id.
           const delivery = isTimedByReceipt(item.readings) ? item.delivery : undefined;
           if (delivery !== undefined) {
-            if (isResend(delivery, now)) {
+            if (inBatch.isResend(delivery, now) || recent.isResend(delivery, now)) {
               result.duplicates += item.readings.filter(isStoredReading).length;
               continue;
             }
-            store.mqttDeliveries.record(delivery.client, delivery.packetId, delivery.digest, now);
+            inBatch.remember(delivery, now);
+            delivered.push(delivery);
           }
           for (const original of item.readings) {
             const num = options.deviceNum(original.deviceId);
@@ -120,8 +124,10 @@ export function createGroupCommit(options: {
           }
         }
         for (const state of touched.values()) store.deviceState.save(state);
+        store.mqttDeliveries.append(now, delivered);
         if (now - prunedAt >= PRUNE_DELIVERIES_EVERY_MS || now < prunedAt) {
           store.mqttDeliveries.pruneBefore(now - RESEND_WINDOW_MS);
+          recent.forgetBefore(now - RESEND_WINDOW_MS);
           prunedAt = now;
         }
       });
@@ -133,6 +139,7 @@ export function createGroupCommit(options: {
     }
     // Only now, with the transaction durable, does the in-memory state move on.
     for (const [num, state] of touched) states.set(num, state);
+    for (const delivery of delivered) recent.remember(delivery, now);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     for (const item of batch) item.done(null);
     options.onCommitted(result, seconds);

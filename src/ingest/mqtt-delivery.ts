@@ -9,7 +9,8 @@ import { isStoredReading } from '../store/readings-repo.js';
  * reading a few seconds later. MQTT gives the one identity a resend keeps: the sender's packet id.
  * mqtt.js resends its unacknowledged publishes on reconnect under the same packet id, but without the
  * DUP flag, so the flag cannot be relied on; instead every committed publish of receipt-time readings
- * records (client, packet id, digest of topic and payload) in the same transaction as the readings,
+ * records (client, packet id, digest of topic and payload) in the same transaction as the readings
+ * (one row per commit, store/mqtt-deliveries-repo.ts; looked up in memory, recent-deliveries.ts),
  * and a later publish matching all three within RESEND_WINDOW_MS is the same message again.
  *
  * A new message takes a packet id only after the sender has used up the 65,535 others (mqtt.js counts

@@ -388,4 +388,23 @@ export const migrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 9,
+    name: 'recent MQTT deliveries, a row per commit',
+    sql: `
+      -- Issue 10 (ingest budget): a row and a B-tree lookup for every publish cost a quarter of the
+      -- ingest rate. The hub now keeps the index in memory (ingest/recent-deliveries.ts) and writes one
+      -- row per group commit, read back at start. The rows of migration 8 are carried over as one
+      -- batch each, so a resend due across the upgrade is still known.
+      CREATE TABLE mqtt_delivery_batches (
+        id      INTEGER PRIMARY KEY,
+        at      INTEGER NOT NULL,
+        packets TEXT    NOT NULL
+      );
+      INSERT INTO mqtt_delivery_batches (at, packets)
+        SELECT at, json_object('clients', json_array(client), 'packets', json_array(0, packet_id, digest))
+        FROM mqtt_deliveries ORDER BY at;
+      DROP TABLE mqtt_deliveries;
+    `,
+  },
 ];

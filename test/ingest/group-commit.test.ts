@@ -174,14 +174,15 @@ describe('group commit', () => {
   });
 
   it('remembers packets only for receipt-time readings, and forgets them after the window', () => {
-    const rows = () => db.prepare('SELECT count(*) AS n FROM mqtt_deliveries').get() as { n: number };
+    const packetIds = () => [...store.mqttDeliveries.since(0)].flatMap((batch) => batch.publishes.map((p) => p.packetId));
     deliver({ readings: [door(true, T, true)], delivery: packet(1) });
-    expect(rows().n).toBe(0); // its own time tells a resend apart
-    deliver({ readings: [door(false, clock.now(), false)], delivery: packet(2) });
-    expect(rows().n).toBe(1);
+    expect(packetIds()).toEqual([]); // its own time tells a resend apart
+    deliver({ readings: [door(false, clock.now(), false)], delivery: packet(2) }, { readings: [door(true, clock.now(), false)], delivery: packet(3) });
+    expect(packetIds()).toEqual([2, 3]);
+    expect(db.prepare('SELECT count(*) AS n FROM mqtt_delivery_batches').get()).toEqual({ n: 1 }); // one row a commit
     clock.advance(RESEND_WINDOW_MS + 10 * 60_000);
-    deliver({ readings: [door(true, clock.now(), false)], delivery: packet(3) });
-    expect(db.prepare('SELECT packet_id FROM mqtt_deliveries').all()).toEqual([{ packet_id: 3 }]);
+    deliver({ readings: [door(true, clock.now(), false)], delivery: packet(4) });
+    expect(packetIds()).toEqual([4]);
   });
 
   it('a failed commit remembers no packet, so the resend is stored', () => {

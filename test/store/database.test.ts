@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isHomewardError } from '../../src/core/errors.js';
 import { applyMigrations, databasePath, openDatabase, type Db } from '../../src/store/database.js';
 import { migrations, type Migration } from '../../src/store/migrations.js';
+import { createMqttDeliveriesRepo } from '../../src/store/mqtt-deliveries-repo.js';
 
 let dir: string;
 const open: Db[] = [];
@@ -111,6 +112,19 @@ describe('applyMigrations', () => {
     expect(() => applyMigrations(db, broken)).toThrow();
     expect(db.pragma('user_version', { simple: true })).toBe(1);
     expect(tables(db)).toEqual(['fine']);
+  });
+
+  it('migration 9 carries the per-publish deliveries of migration 8 over, so a resend due across the upgrade is known', () => {
+    const db = openFile(databasePath(dir), { synchronous: 'normal', migrations: migrations.filter((m) => m.version <= 8) });
+    const insert = db.prepare('INSERT INTO mqtt_deliveries (client, packet_id, digest, at) VALUES (?, ?, ?, ?)');
+    insert.run('bridge:zigbee\u0000zigbee2mqtt', 7, 281474976710655, 2000);
+    insert.run('device:mum-phone\u0000phone', 65535, 12345, 1000);
+    expect(applyMigrations(db, migrations)).toBe(migrations.length - 8);
+    expect(tables(db)).not.toContain('mqtt_deliveries');
+    expect([...createMqttDeliveriesRepo(db).since(0)]).toEqual([
+      { at: 1000, publishes: [{ client: 'device:mum-phone\u0000phone', packetId: 65535, digest: 12345 }] },
+      { at: 2000, publishes: [{ client: 'bridge:zigbee\u0000zigbee2mqtt', packetId: 7, digest: 281474976710655 }] },
+    ]);
   });
 
   it('shipped migrations are numbered 1, 2, 3… with no gaps', () => {
