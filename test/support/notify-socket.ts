@@ -6,7 +6,7 @@ import path from 'node:path';
 /**
  * A stand-in for systemd's notification socket (sd_notify(3)), so tests hear what the REAL
  * /usr/bin/systemd-notify sends. Node cannot bind an AF_UNIX datagram socket, so python3 does: it
- * prints each datagram as one JSON string per line, and closes every descriptor passed with
+ * prints each datagram as one JSON string per line, then closes every descriptor passed with
  * SCM_RIGHTS — systemd-notify's barrier (BARRIER=1 with a pipe) waits until the receiver closes it,
  * exactly as systemd does once it has processed the messages before it.
  */
@@ -17,13 +17,13 @@ sock.bind(sys.argv[1])
 print(json.dumps("LISTENING"), flush=True)
 while True:
     data, ancillary, _flags, _address = sock.recvmsg(65536, socket.CMSG_SPACE(16 * 4))
+    print(json.dumps(data.decode("utf-8", "replace")), flush=True)
     for level, kind, payload in ancillary:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             fds = array.array("i")
             fds.frombytes(payload[: len(payload) - (len(payload) % fds.itemsize)])
             for fd in fds:
                 os.close(fd)
-    print(json.dumps(data.decode("utf-8", "replace")), flush=True)
 `;
 
 export interface NotifySocket {
