@@ -18,6 +18,28 @@ export function rssBytes(pid: number): number | undefined {
   }
 }
 
+/**
+ * RSS split by what backs it (/proc/PID/smaps_rollup): file-backed pages are node's own binary and
+ * libraries, clean and dropped first under memory pressure; anonymous pages are the JS heap and
+ * allocations, which only the process can give back. The idle budget is a sum of both.
+ */
+export interface MemoryKinds {
+  fileBytes: number;
+  anonymousBytes: number;
+}
+
+export function memoryKinds(pid: number): MemoryKinds | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kB = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(text)?.[1] ?? Number.NaN) * 1024;
+    const rss = kB('Rss');
+    const anonymous = kB('Anonymous');
+    return Number.isFinite(rss) && Number.isFinite(anonymous) ? { fileBytes: rss - anonymous, anonymousBytes: anonymous } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 let ticksPerSecond: number | undefined;
 function clockTicks(): number {
   if (ticksPerSecond === undefined) {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import { openHubLoad, type HubLoad } from './hub-ingest.js';
 import { assertBuilt, logTail, PI_NODE_FLAGS, prepareHubTemplate, startHub, type HubTemplate } from './hub-process.js';
 import { MOSQUITTO, startRelay, type Relay } from './mosquitto-relay.js';
 import { sleep } from './net-util.js';
-import { rssBytes } from './process-stats.js';
+import { memoryKinds, rssBytes, type MemoryKinds } from './process-stats.js';
 import { startPushEndpoint, type PushEndpoint } from './push-endpoint.js';
 import { ingestOtherKinds } from './reading-kinds.js';
 import { errorRow, formatMarkdown, formatTable, jsonRows, writeJsonReport, type ReportRow } from './report.js';
@@ -76,12 +76,13 @@ async function runHub(options: {
   settings: Settings;
 }): Promise<{ run: HubRun; storage: StorageResult | undefined }> {
   const { settings } = options;
-  const run: HubRun = { label: options.label, idleRssBytes: undefined, steady: undefined, bursts: [], relays: [], verification: undefined, kinds: [] };
+  const run: HubRun = { label: options.label, idleRssBytes: undefined, idleMemory: undefined, steady: undefined, bursts: [], relays: [], verification: undefined, kinds: [] };
   const hub = await startHub({ name: options.name, root: options.root, template: options.template, nodeFlags: options.nodeFlags, cleanup: options.cleanup });
   let load: HubLoad | undefined;
   try {
     await sleep(3000);
     run.idleRssBytes = rssBytes(hub.pid);
+    run.idleMemory = memoryKinds(hub.pid);
     load = await openHubLoad(hub, options.template);
     if (options.withSteady) {
       progress(`  [${options.label}] 1,000 readings/s for 10 s`);
@@ -118,6 +119,19 @@ async function runHub(options: {
   }
   // After the hub has stopped, so the benchmark's TRUNCATE checkpoint covers the whole WAL.
   return { run, storage: options.withStorage ? measureStorage(hub.dbFile) : undefined };
+}
+
+/** What node itself holds, with the same flags and nothing loaded: the floor under the idle budget. */
+async function bareNode(cleanup: Cleanup): Promise<{ rssBytes: number | undefined; kinds: MemoryKinds | undefined }> {
+  const child = spawn(process.execPath, [...PI_NODE_FLAGS, '-e', 'setInterval(() => {}, 60_000)'], { stdio: 'ignore' });
+  cleanup.child('bare node', child);
+  try {
+    await sleep(3000);
+    const pid = child.pid ?? -1;
+    return { rssBytes: rssBytes(pid), kinds: memoryKinds(pid) };
+  } finally {
+    child.kill('SIGKILL');
+  }
 }
 
 /** 400 night door-openings over 20 s on 10 doors (one per door every 500 ms) beside 500 readings/s. */
@@ -226,7 +240,8 @@ async function main(): Promise<number> {
 
     relay = await phase('start Mosquitto, 1 subscriber and 50 publishers', () => startRelay({ workDir: root, cleanup, deviceIds: template.deviceIds }));
 
-    const results: BenchResults = { messages, startups, hubs: [], storage: undefined, alerts: undefined, trackerYear: undefined, dashboard: undefined };
+    const results: BenchResults = { messages, startups, hubs: [], storage: undefined, alerts: undefined, trackerYear: undefined, dashboard: undefined, bareNode: undefined };
+    results.bareNode = await phase(`a bare node with ${PI_NODE_FLAGS.join(' ')}, 3 s after start`, () => bareNode(cleanup));
     const pi = await phase(`hub with ${PI_NODE_FLAGS.join(' ')}: idle, 1,000 readings/s, ${settings.rounds} rounds of bursts beside Mosquitto, door and pill-box readings`, () =>
       runHub({ label: 'Pi flags', name: 'pi-flags', nodeFlags: PI_NODE_FLAGS, withSteady: true, withStorage: true, root, template, relay, cleanup, settings }),
     );

@@ -2,7 +2,7 @@ import type { AlertLatencyResult } from './alert-latency.js';
 import type { DashboardBytes } from './dashboard-bytes.js';
 import type { HubBurstResult, HubSteadyResult, HubVerification } from './hub-ingest.js';
 import type { RelayResult } from './mosquitto-relay.js';
-import { MiB, type PhaseCpu } from './process-stats.js';
+import { MiB, type MemoryKinds, type PhaseCpu } from './process-stats.js';
 import type { KindIngest } from './reading-kinds.js';
 import { budgetRow, checkRow, errorRow, formatKiB, formatMB, formatMiB, formatMs, formatRate, infoRow, type ReportRow } from './report.js';
 import { READING_KINDS, type ReadingKind, type StorageResult } from './storage.js';
@@ -15,6 +15,7 @@ import { FIX_EVERY_MS, type TrackerYearResult } from './tracker-year.js';
 export interface HubRun {
   label: string;
   idleRssBytes: number | undefined;
+  idleMemory: MemoryKinds | undefined;
   steady: HubSteadyResult | undefined;
   bursts: HubBurstResult[];
   /** Mosquitto measured in the same rounds, interleaved with this hub's bursts. */
@@ -37,6 +38,8 @@ export interface BenchResults {
   trackerYear: TrackerYearResult | undefined;
   /** The dashboard's first load as a hub serves it (dashboard-bytes.ts). */
   dashboard: DashboardBytes | undefined;
+  /** A bare node with the Pi flags, idle: what the runtime alone holds. */
+  bareNode: { rssBytes: number | undefined; kinds: MemoryKinds | undefined } | undefined;
 }
 
 const KIND_NAMES: Record<ReadingKind, string> = { door: 'door', position: 'position (tracker fix)', pillbox: 'pill box' };
@@ -47,6 +50,8 @@ export function median(values: readonly number[]): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
+
+const memoryKindsText = (kinds: MemoryKinds) => `${formatMiB(kinds.fileBytes)} / ${formatMiB(kinds.anonymousBytes)}`;
 
 const max = (values: ReadonlyArray<number | undefined>) => {
   const known = values.filter((value): value is number => value !== undefined);
@@ -305,6 +310,11 @@ export function summaryRows(results: BenchResults): { rows: ReportRow[]; mismatc
 
   for (const hub of results.hubs) {
     rows.push(budgetRow(`Hub RSS idle [${hub.label}], 3 s after start`, hub.idleRssBytes, 'bytes', formatMiB, { max: 70 * MiB }, '≤ 70 MiB'));
+    if (hub.idleMemory !== undefined) rows.push(infoRow('  of which file-backed (node binary, libraries) / anonymous (JS heap, allocations)', memoryKindsText(hub.idleMemory), hub.idleMemory.anonymousBytes, 'bytes anonymous'));
+    if (hub.label === 'Pi flags' && results.bareNode?.rssBytes !== undefined) {
+      const bare = results.bareNode;
+      rows.push(infoRow('  a bare node with the same flags, nothing loaded (file-backed / anonymous)', `${formatMiB(bare.rssBytes as number)}${bare.kinds === undefined ? '' : ` (${memoryKindsText(bare.kinds)})`}`, bare.rssBytes, 'bytes'));
+    }
     if (hub.steady !== undefined) {
       const s = hub.steady;
       rows.push(budgetRow(`Hub RSS peak at 1,000 readings/s for ${s.seconds} s [${hub.label}]`, s.peakRssBytes, 'bytes', formatMiB, { max: 128 * MiB }, '≤ 128 MiB'));
