@@ -78,20 +78,20 @@ export function createGroupCommit(options: {
     const touched = new Map<number, DeviceState>();
     const result: CommitResult = { committed: [], duplicates: 0, screenedOut: [] };
     const now = options.now();
-    // This batch's publishes, told apart here too, and remembered only once the commit is durable.
+    // This batch's publishes: remembered as they come (a resend may be in the same batch), and
+    // forgotten again if the commit fails, so the device's resend is then stored.
     const delivered: MqttDelivery[] = [];
-    const inBatch = createRecentDeliveries();
     try {
       store.transaction(() => {
         for (const item of batch) {
           // Readings with their own time are told apart by it; only receipt-time ones need the packet id.
           const delivery = isTimedByReceipt(item.readings) ? item.delivery : undefined;
           if (delivery !== undefined) {
-            if (inBatch.isResend(delivery, now) || recent.isResend(delivery, now)) {
+            if (recent.isResend(delivery, now)) {
               result.duplicates += item.readings.filter(isStoredReading).length;
               continue;
             }
-            inBatch.remember(delivery, now);
+            recent.remember(delivery, now);
             delivered.push(delivery);
           }
           for (const original of item.readings) {
@@ -132,6 +132,7 @@ export function createGroupCommit(options: {
         }
       });
     } catch (error) {
+      for (const delivery of delivered) recent.forget(delivery, now);
       if (options.onFailed !== undefined) options.onFailed(error as Error, batch.length);
       else log.error({ err: error, batch: batch.length }, 'commit failed: readings not acknowledged, devices will resend');
       for (const item of batch) item.done(error as Error);
@@ -139,7 +140,6 @@ export function createGroupCommit(options: {
     }
     // Only now, with the transaction durable, does the in-memory state move on.
     for (const [num, state] of touched) states.set(num, state);
-    for (const delivery of delivered) recent.remember(delivery, now);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     for (const item of batch) item.done(null);
     options.onCommitted(result, seconds);

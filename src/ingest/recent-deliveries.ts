@@ -73,6 +73,13 @@ export function createRecentDeliveries(perClient = PUBLISHES_PER_CLIENT) {
       if (ring === undefined || slot === undefined) return false;
       return ring.digests[slot] === delivery.digest && Math.abs(now - (ring.ats[slot] as number)) <= RESEND_WINDOW_MS;
     },
+    /** Forgets a publish remembered at `at` whose commit then failed: its resend must be stored. */
+    forget(delivery: MqttDelivery, at: number): void {
+      const ring = clients.get(delivery.client);
+      const slot = ring?.slotOf.get(delivery.packetId);
+      if (ring === undefined || slot === undefined) return;
+      if (ring.digests[slot] === delivery.digest && ring.ats[slot] === at) ring.slotOf.delete(delivery.packetId);
+    },
     /** Forgets the clients that have committed nothing since `at`, so a quiet hub holds nothing. */
     forgetBefore(at: number): void {
       for (const [client, ring] of clients) if (ring.newestAt < at) clients.delete(client);

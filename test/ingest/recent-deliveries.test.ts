@@ -65,3 +65,18 @@ describe('the recent deliveries index', () => {
     expect(recent.isResend(publish(2, 'b', 'stays'), T + RESEND_WINDOW_MS)).toBe(true);
   });
 });
+
+describe('forgetting a publish whose commit failed', () => {
+  it('forgets that publish only, so its resend is stored and the others are still known', () => {
+    const recent = createRecentDeliveries();
+    recent.remember(publish(6), T);
+    recent.remember(publish(7), T + 1);
+    recent.forget(publish(7), T + 1);
+    expect(recent.isResend(publish(7), T + 2)).toBe(false);
+    expect(recent.isResend(publish(6), T + 2)).toBe(true);
+    // Not a publish remembered at another time, nor another payload under the id.
+    recent.forget(publish(6), T + 1);
+    recent.forget(publish(6, 'other'), T);
+    expect(recent.isResend(publish(6), T + 2)).toBe(true);
+  });
+});
